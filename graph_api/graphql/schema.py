@@ -1,0 +1,35 @@
+"""The strawberry schema with its guards."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from graph_api.graphql import types as _types  # noqa: F401  (registers every object type)
+from graph_api.graphql.errors import should_mask
+from graph_api.graphql.query import Query
+from graph_api.settings import Settings, get_settings
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    return strawberry.Schema(
+        query=Query,
+        types=list(_types.TYPE_BY_KIND.values()),
+        # factories: a fresh extension per request (the parse and validation caches are shared)
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.graph_api_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graph_api_max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.graph_api_max_tokens),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=should_mask, error_message="服务器内部错误 / Unexpected server error."),
+        ],
+    )

@@ -1,0 +1,165 @@
+"""The store interface: what the GraphQL layer and the CLI may ask of a graph store.
+
+Backends implement :class:`GraphStore`; they speak in plain records (dicts of property
+values with a ``_kind`` key) and never see GraphQL types. Every read takes a
+:class:`Scope`, the part of the graph the caller may see, and applies it inside the store
+query itself.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from graph_api.domain.model import KIND_BY_NAME, Kind, Rel
+
+Record = dict[str, Any]  # property values by name, plus "_kind"
+
+Op = Literal["eq", "ne", "in", "startsWith", "contains", "containsAny", "gt", "gte", "lt", "lte", "isNull"]
+OPS: frozenset[str] = frozenset(Op.__args__)  # type: ignore[attr-defined]
+
+
+class StoreError(Exception):
+    """An error a user can understand and fix (bad filter, duplicate key, bad data)."""
+
+
+class NotReachable(StoreError):
+    """The store cannot be reached."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the graph a caller may see. ``None`` means no restriction on that key."""
+
+    street_ids: frozenset[str] | None = None
+    community_ids: frozenset[str] | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.street_ids is None and self.community_ids is None
+
+    def narrowed(self, street_id: str | None = None, community_id: str | None = None) -> "Scope":
+        """This scope intersected with an asked-for street and/or community."""
+        streets = self.street_ids
+        communities = self.community_ids
+        if street_id is not None:
+            streets = frozenset({street_id}) if streets is None else streets & {street_id}
+        if community_id is not None:
+            communities = frozenset({community_id}) if communities is None else communities & {community_id}
+        return Scope(streets, communities)
+
+
+EVERYTHING = Scope()
+
+
+@dataclass(frozen=True)
+class Condition:
+    prop: str
+    op: Op
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    prop: str
+    descending: bool = False
+
+
+@dataclass
+class Page:
+    total: int
+    records: list[Record]
+
+
+@dataclass
+class GraphData:
+    """A batch of nodes and edges to write, in the sample file's shape."""
+
+    nodes: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (kind, id, props)
+    edges: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (kind, id, TYPE, kind, id)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LoadReport:
+    nodes: int
+    edges: int
+    seconds: float
+
+
+def check_condition(kind: Kind, cond: Condition) -> None:
+    """Refuse a condition on a property the kind does not have (also guards the query text)."""
+    prop = kind.prop(cond.prop)
+    if cond.op not in OPS:
+        raise StoreError(f"unknown operator {cond.op!r}")
+    if cond.op in ("contains", "containsAny") and not prop.many and prop.type is not str:
+        raise StoreError(f"{kind.name}.{cond.prop}: '{cond.op}' needs a list or text property")
+
+
+def check_sort(kind: Kind, key: SortKey) -> None:
+    kind.prop(key.prop)
+
+
+class GraphStore(abc.ABC):
+    """A graph store backend. Each method is one round trip to the store."""
+
+    name: str
+
+    # --- lifecycle -------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def ping(self) -> dict[str, Any]:
+        """Raise NotReachable unless the store answers; return facts about it."""
+
+    @abc.abstractmethod
+    async def migrate(self) -> list[str]:
+        """Apply constraints and indexes idempotently; return the statements applied."""
+
+    # --- reads -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def get_nodes(self, kind: str, ids: Sequence[str], scope: Scope) -> dict[str, Record]:
+        """The nodes of ``kind`` with these ids that the scope allows, by id."""
+
+    @abc.abstractmethod
+    async def find_nodes(self, kind: str, conditions: Sequence[Condition], sort: Sequence[SortKey],
+                         offset: int, limit: int, scope: Scope) -> Page:
+        """One page of the nodes of ``kind`` matching every condition, with the total count."""
+
+    @abc.abstractmethod
+    async def neighbours(self, kind: str, rel: Rel, ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
+        """For each id, the nodes reached through ``rel`` that the scope allows, ordered by id."""
+
+    @abc.abstractmethod
+    async def count_nodes(self) -> dict[str, int]:
+        """Number of nodes per kind."""
+
+    # --- named domain queries --------------------------------------------------------------
+    @abc.abstractmethod
+    async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
+        """The figures of the article table, computed from the graph (see queries/cypher)."""
+
+    # --- writes ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def load(self, data: GraphData, *, replace: bool = False) -> LoadReport:
+        """Write nodes and edges all-or-nothing; ``replace`` wipes the graph in the same transaction."""
+
+    @abc.abstractmethod
+    async def wipe(self) -> None:
+        """Delete every node and relationship."""
+
+
+def kind(name: str) -> Kind:
+    try:
+        return KIND_BY_NAME[name]
+    except KeyError:
+        raise StoreError(f"unknown kind {name!r}") from None
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Age in whole years on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -1,0 +1,280 @@
+"""Neo4j backend over the official async driver.
+
+Labels, relationship types and property names come only from the model registry (checked
+before they reach the query text); every value travels as a query parameter.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import neo4j
+from neo4j import AsyncGraphDatabase, RoutingControl
+from neo4j.exceptions import ConstraintError, Neo4jError, ServiceUnavailable
+from neo4j.time import Date as Neo4jDate
+from neo4j.time import DateTime as Neo4jDateTime
+
+from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
+from graph_api.resources import read_text
+from graph_api.store.base import (
+    Condition,
+    GraphData,
+    GraphStore,
+    LoadReport,
+    NotReachable,
+    Page,
+    Record,
+    Scope,
+    SortKey,
+    StoreError,
+    check_condition,
+    check_sort,
+    kind,
+)
+
+BATCH = 5000
+
+
+def _q(name: str) -> str:
+    """Quote an identifier that the registry vouched for."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise StoreError(f"bad identifier {name!r}")
+    return f"`{name}`"
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, (Neo4jDate, Neo4jDateTime)):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
+
+
+def _record(row: Mapping[str, Any], kind_name: str) -> Record:
+    rec = {k: _native(v) for k, v in row.items()}
+    rec["_kind"] = kind_name
+    return rec
+
+
+def _labelled_record(row: Mapping[str, Any]) -> Record:
+    labels = row.pop("_labels")
+    for label in labels:
+        if label in KIND_BY_NAME:
+            return _record(row, label)
+    raise StoreError(f"node with labels {labels} has no known kind")
+
+
+def scope_clause(k: Kind, var: str, scope: Scope, params: dict[str, Any]) -> list[str]:
+    """WHERE parts limiting ``var`` to the scope (the store-side privacy filter)."""
+    parts: list[str] = []
+    if scope.unrestricted:
+        return parts
+    if k.scoped:
+        if scope.street_ids is not None:
+            params["scopeStreets"] = sorted(scope.street_ids)
+            parts.append(f"{var}.streetId IN $scopeStreets")
+        if scope.community_ids is not None:
+            params["scopeCommunities"] = sorted(scope.community_ids)
+            parts.append(f"{var}.communityId IN $scopeCommunities")
+    elif k.name == "Street" and scope.street_ids is not None:
+        params["scopeStreets"] = sorted(scope.street_ids)
+        parts.append(f"{var}.id IN $scopeStreets")
+    return parts
+
+
+def condition_clause(k: Kind, var: str, cond: Condition, params: dict[str, Any], index: int) -> str:
+    check_condition(k, cond)
+    prop = k.prop(cond.prop)
+    p = f"c{index}"
+    field = f"{var}.{_q(cond.prop)}"
+    params[p] = cond.value
+    op = cond.op
+    if op == "eq":
+        return f"{field} = ${p}"
+    if op == "ne":
+        return f"({field} IS NULL OR {field} <> ${p})"
+    if op == "in":
+        return f"{field} IN ${p}"
+    if op == "startsWith":
+        return f"{field} STARTS WITH ${p}"
+    if op == "contains":
+        return f"${p} IN {field}" if prop.many else f"{field} CONTAINS ${p}"
+    if op == "containsAny":
+        return f"any(v IN coalesce({field}, []) WHERE v IN ${p})"
+    if op in ("gt", "gte", "lt", "lte"):
+        sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        return f"{field} {sym} ${p}"
+    if op == "isNull":
+        params.pop(p)
+        return f"{field} IS NULL" if cond.value else f"{field} IS NOT NULL"
+    raise StoreError(f"unknown operator {op!r}")
+
+
+def where(parts: list[str]) -> str:
+    return ("WHERE " + " AND ".join(parts)) if parts else ""
+
+
+class Neo4jStore(GraphStore):
+    name = "neo4j"
+
+    def __init__(self, uri: str, user: str = "neo4j", password: str = "neo4j", database: str = "neo4j"):
+        self.uri = uri
+        self.database = database
+        self.driver = AsyncGraphDatabase.driver(uri, auth=(user, password), max_connection_pool_size=50)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def _read(self, query: str, params: dict[str, Any] | None = None) -> list[neo4j.Record]:
+        try:
+            result = await self.driver.execute_query(
+                query, params or {}, database_=self.database, routing_=RoutingControl.READ)
+        except ServiceUnavailable as exc:
+            raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+        return result.records
+
+    async def ping(self) -> dict[str, Any]:
+        rows = await self._read("CALL dbms.components() YIELD name, versions, edition "
+                                "RETURN name, versions[0] AS version, edition")
+        row = rows[0]
+        return {"store": "neo4j", "uri": self.uri, "version": row["version"], "edition": row["edition"]}
+
+    async def migrate(self) -> list[str]:
+        text = _strip_comments(read_text("schema/constraints.cypher"))
+        statements = [s.strip() for s in text.split(";") if s.strip()]
+        try:
+            async with self.driver.session(database=self.database) as session:
+                for statement in statements:
+                    await (await session.run(statement)).consume()
+        except ServiceUnavailable as exc:
+            raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+        return statements
+
+    # --- reads -----------------------------------------------------------------------------
+    async def get_nodes(self, kind_name: str, ids: Sequence[str], scope: Scope) -> dict[str, Record]:
+        k = kind(kind_name)
+        params: dict[str, Any] = {"ids": list(ids)}
+        parts = scope_clause(k, "n", scope, params)
+        rows = await self._read(
+            f"UNWIND $ids AS key MATCH (n:{_q(k.name)} {{id: key}}) {where(parts)} RETURN n {{.*}} AS n", params)
+        return {row["n"]["id"]: _record(row["n"], k.name) for row in rows}
+
+    async def find_nodes(self, kind_name: str, conditions: Sequence[Condition], sort: Sequence[SortKey],
+                         offset: int, limit: int, scope: Scope) -> Page:
+        k = kind(kind_name)
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        parts = scope_clause(k, "n", scope, params)
+        parts += [condition_clause(k, "n", c, params, i) for i, c in enumerate(conditions)]
+        order = []
+        for key in sort:
+            check_sort(k, key)
+            order.append(f"n.{_q(key.prop)}{' DESC' if key.descending else ''}")
+        if not any(key.prop == "id" for key in sort):
+            order.append("n.id")
+        match = f"MATCH (n:{_q(k.name)}) {where(parts)}"
+        query = (
+            f"CALL () {{ {match} RETURN count(n) AS total }} "
+            f"CALL () {{ {match} WITH n ORDER BY {', '.join(order)} SKIP $offset LIMIT $limit "
+            f"RETURN collect(n {{.*}}) AS rows }} RETURN total, rows"
+        )
+        row = (await self._read(query, params))[0]
+        return Page(total=row["total"], records=[_record(r, k.name) for r in row["rows"]])
+
+    async def neighbours(self, kind_name: str, rel: Rel, ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
+        k = kind(kind_name)
+        targets = target_kinds(rel.target)
+        abstract = len(targets) > 1
+        params: dict[str, Any] = {"ids": list(ids)}
+        # the scope of an abstract target (Grid) is that of its kinds, all of which are scoped
+        target_kind = KIND_BY_NAME[targets[0]]
+        parts = scope_clause(target_kind, "t", scope, params)
+        arrow = f"-[:{_q(rel.type)}]->" if rel.direction == "out" else f"<-[:{_q(rel.type)}]-"
+        projection = "t {.*, _labels: labels(t)}" if abstract else "t {.*}"
+        query = (
+            f"UNWIND $ids AS key MATCH (s:{_q(k.name)} {{id: key}}){arrow}(t:{_q(rel.target)}) {where(parts)} "
+            f"WITH key, t ORDER BY t.id RETURN key, collect({projection}) AS rows"
+        )
+        out: dict[str, list[Record]] = {}
+        for row in await self._read(query, params):
+            if abstract:
+                out[row["key"]] = [_labelled_record(dict(r)) for r in row["rows"]]
+            else:
+                out[row["key"]] = [_record(r, rel.target) for r in row["rows"]]
+        return out
+
+    async def count_nodes(self) -> dict[str, int]:
+        rows = await self._read(
+            "UNWIND $kinds AS k CALL (k) { MATCH (n) WHERE k IN labels(n) RETURN count(n) AS c } RETURN k, c",
+            {"kinds": list(KIND_BY_NAME)})
+        return {row["k"]: row["c"] for row in rows}
+
+    async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
+        params = {
+            "district": district_id,
+            "streets": None if scope.street_ids is None else sorted(scope.street_ids),
+            "communities": None if scope.community_ids is None else sorted(scope.community_ids),
+        }
+        rows = await self._read(read_text("queries/cypher/article_figures.cypher"), params)
+        if not rows:
+            raise StoreError(f"no district {district_id!r}")
+        merged = {**rows[0]["figures"], **rows[0]["cadreFigures"]}
+        return {k: _native(v) for k, v in merged.items()}
+
+    # --- writes ----------------------------------------------------------------------------
+    async def load(self, data: GraphData, *, replace: bool = False) -> LoadReport:
+        started = time.perf_counter()
+        nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for kind_name, node_id, props in data.nodes:
+            nodes_by_kind[kind_name].append({"id": node_id, "props": props})
+        edges_by_shape: dict[tuple[str, str, str], list[list[str]]] = defaultdict(list)
+        for src_kind, src_id, rel_type, dst_kind, dst_id in data.edges:
+            edges_by_shape[(src_kind, rel_type, dst_kind)].append([src_id, dst_id])
+        try:
+            async with self.driver.session(database=self.database) as session:
+                tx = await session.begin_transaction()
+                try:
+                    if replace:
+                        await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
+                    for kind_name, rows in nodes_by_kind.items():
+                        k = KIND_BY_NAME[kind_name]
+                        extra = "".join(f" SET n:{_q(label)}" for label in k.extra_labels)
+                        query = (f"UNWIND $rows AS row MERGE (n:{_q(k.name)} {{id: row.id}}) "
+                                 f"SET n += row.props{extra}")
+                        for i in range(0, len(rows), BATCH):
+                            await (await tx.run(query, rows=rows[i:i + BATCH])).consume()
+                    for (src_kind, rel_type, dst_kind), rows in edges_by_shape.items():
+                        query = (f"UNWIND $rows AS row MATCH (a:{_q(src_kind)} {{id: row[0]}}) "
+                                 f"MATCH (b:{_q(dst_kind)} {{id: row[1]}}) MERGE (a)-[:{_q(rel_type)}]->(b) "
+                                 f"RETURN count(*) AS n")
+                        for i in range(0, len(rows), BATCH):
+                            chunk = rows[i:i + BATCH]
+                            result = await tx.run(query, rows=chunk)
+                            found = (await result.single())["n"]  # type: ignore[index]
+                            if found != len(chunk):
+                                raise StoreError(
+                                    f"{len(chunk) - found} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) "
+                                    f"reference nodes that do not exist; nothing was written")
+                    await tx.commit()
+                except BaseException:
+                    await tx.close()  # rolls back: all or nothing
+                    raise
+        except ConstraintError as exc:
+            raise StoreError(f"a uniqueness constraint refused the data, nothing was written: {exc.message}") from exc
+        except ServiceUnavailable as exc:
+            raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+        except Neo4jError as exc:
+            raise StoreError(f"Neo4j refused the data, nothing was written: {exc.message}") from exc
+        return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
+
+    async def wipe(self) -> None:
+        async with self.driver.session(database=self.database) as session:
+            await (await session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")).consume()
+
+
+def _strip_comments(statement: str) -> str:
+    lines = [line for line in statement.splitlines() if not line.strip().startswith("//")]
+    return "\n".join(lines).strip()

@@ -1,0 +1,94 @@
+"""Fixtures: a real store per backend, loaded once with the sample, and a GraphQL runner.
+
+The Neo4j tests talk to the server at NEO4J_URI (``make test`` starts one with devdb when
+the variable is not set). If it cannot be reached they fail loudly with the reason; they
+are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from graph_api.domain.dataset import read_sample
+from graph_api.graphql.context import GraphContext, make_context
+from graph_api.graphql.schema import build_schema
+from graph_api.settings import Settings, get_settings
+from graph_api.store.base import GraphStore
+from graph_api.store.neo4j_store import Neo4jStore
+
+BACKENDS = ["neo4j"]
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+async def _open_neo4j(settings: Settings) -> Neo4jStore:
+    uri = os.environ.get("NEO4J_URI", settings.neo4j_uri)
+    store = Neo4jStore(uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database)
+    try:
+        await store.ping()
+    except Exception as exc:  # noqa: BLE001  (any reason is reported)
+        await store.close()
+        pytest.fail(f"Neo4j is not reachable at {uri}: {exc!r}. Run `make test` (it starts Neo4j with "
+                    f"devdb) or set NEO4J_URI to a running server.", pytrace=False)
+    return store
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    return read_sample()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def store(request: pytest.FixtureRequest, settings: Settings, sample_data: Any) -> AsyncIterator[GraphStore]:
+    """A store of each backend, wiped, migrated and loaded with the sample."""
+    if request.param == "neo4j":
+        opened: GraphStore = await _open_neo4j(settings)
+    else:  # pragma: no cover - a new backend must be added here
+        raise AssertionError(request.param)
+    await opened.wipe()
+    await opened.migrate()
+    await opened.load(sample_data, replace=True)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+def schema(settings: Settings):
+    return build_schema(settings)
+
+
+class GraphQLRunner:
+    """Runs operations against the schema with a fresh request context each time."""
+
+    def __init__(self, schema: Any, store: GraphStore, settings: Settings):
+        self.schema = schema
+        self.store = store
+        self.settings = settings
+        self.last_context: GraphContext | None = None
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None, *,
+                       expect_errors: bool = False, **context_kw: Any) -> Any:
+        self.last_context = make_context(self.store, self.settings, **context_kw)
+        result = await self.schema.execute(query, variable_values=variables, context_value=self.last_context)
+        if expect_errors:
+            assert result.errors, f"expected errors, got data {result.data}"
+            return result
+        assert not result.errors, [str(e) for e in result.errors]
+        return result.data
+
+    @property
+    def round_trips(self) -> int:
+        assert self.last_context is not None
+        return self.last_context.store.round_trips
+
+
+@pytest.fixture
+def gql(schema: Any, store: GraphStore, settings: Settings) -> GraphQLRunner:
+    return GraphQLRunner(schema, store, settings)
