@@ -54,12 +54,11 @@ class OfflineGraphQLRouter(GraphQLRouter):
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """The application; a given store is used as is (and not closed), otherwise one is opened."""
     settings = settings or get_settings()
-    state: dict[str, GraphStore] = {}
+    state: dict[str, GraphStore] = {} if store is None else {"store": store}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if store is not None:
-            state["store"] = store
+        if store is not None:  # owned by the caller
             yield
             return
         opened = await open_store(settings)

@@ -1,0 +1,57 @@
+# Two commands: `make run` (API + GraphiQL with the sample data) and `make test` (whole suite
+# against a real Neo4j that it starts and stops itself unless NEO4J_URI is set).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# tests use their own Neo4j (port and data folder) so they never touch the `make run` store
+TEST_DB_PORT ?= 7688
+TEST_DB_DIR  ?= $(CURDIR)/.devdb/test
+
+.PHONY: setup run test bench schema neo4j-start neo4j-stop clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Starts the local Neo4j (devdb), loads the sample, serves http://127.0.0.1:8000/graphql;
+# Ctrl-C stops the API and the Neo4j it started.
+run: setup
+	@bash -c 'set -e; \
+	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
+	  export NEO4J_URI=$$uri; \
+	  $(BIN)/graph-api load-sample; \
+	  $(BIN)/graph-api serve'
+
+test: setup
+	@if [ -n "$$NEO4J_URI" ]; then \
+	  echo "make test: using Neo4j at $$NEO4J_URI"; $(BIN)/pytest; \
+	else \
+	  bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
+	    uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
+	    echo "make test: started Neo4j at $$uri"; \
+	    NEO4J_URI=$$uri $(BIN)/pytest'; \
+	fi
+
+# p50/p95 latency, req/s and store round trips of three staff queries (sample loaded first)
+bench: setup
+	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
+	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; export NEO4J_URI=$$uri; \
+	  $(BIN)/graph-api load-sample; $(BIN)/graph-api bench'
+
+# regenerate schema/schema.graphql (a test fails when it is stale)
+schema: setup
+	$(BIN)/graph-api export-schema --out schema/schema.graphql
+
+neo4j-start:
+	devdb/devdb start
+neo4j-stop:
+	devdb/devdb stop
+
+clean:
+	-devdb/devdb stop
+	rm -rf $(VENV) .pytest_cache
