@@ -43,9 +43,10 @@ bench: setup
 	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; export NEO4J_URI=$$uri; \
 	  $(BIN)/graph-api load-sample; $(BIN)/graph-api bench'
 
-# regenerate schema/schema.graphql (a test fails when it is stale)
+# regenerate schema/schema.graphql and schema/model.md (tests fail when they are stale)
 schema: setup
 	$(BIN)/graph-api export-schema --out schema/schema.graphql
+	$(BIN)/graph-api model-doc --out schema/model.md
 
 neo4j-start:
 	devdb/devdb start

@@ -126,6 +126,19 @@ def export_schema(out: Path = typer.Option(None, help="file to write (default: s
         sys.stdout.write(sdl)
 
 
+@app.command("model-doc")
+def model_doc(out: Path = typer.Option(None, help="file to write (default: stdout)")) -> None:
+    """Render the model document (schema/model.md) from the registry."""
+    from graph_api.domain.modeldoc import render
+
+    text = render()
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+
+
 @app.command()
 def ping() -> None:
     """Check that the store answers."""
@@ -138,12 +151,12 @@ def ping() -> None:
 
 @app.command()
 def bench(requests: int = typer.Option(200, help="requests per query"),
-          concurrency: int = typer.Option(4, help="requests in flight at once"),
+          concurrency: list[int] = typer.Option([1, 4], help="requests in flight at once (repeatable)"),
           warmup: int = typer.Option(20, help="requests per query before measuring")) -> None:
     """Benchmark three staff queries against the loaded graph: p50/p95 latency, req/s, round trips."""
     from graph_api.bench import run_bench
 
-    _run(run_bench(requests=requests, concurrency=concurrency, warmup=warmup, console=Console()))
+    _run(run_bench(requests=requests, concurrencies=concurrency, warmup=warmup, console=Console(width=120)))
 
 
 def main() -> None:

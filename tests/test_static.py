@@ -39,6 +39,12 @@ def test_sdl_copy_is_current() -> None:
     assert stored == current, "schema/schema.graphql is stale: run `make schema`"
 
 
+def test_model_document_is_current() -> None:
+    from graph_api.domain.modeldoc import render
+
+    assert (ROOT / "schema/model.md").read_text(encoding="utf-8") == render(), "run `make schema`"
+
+
 def test_every_type_field_and_enum_value_has_a_chinese_description() -> None:
     schema = build_schema()._schema
     missing = []
@@ -77,3 +83,10 @@ def test_graphiql_assets_are_local() -> None:
     for src in re.findall(r'(?:src|href)="([^"]+)"', page):
         assert not src.startswith(("http:", "https:", "//")), src
     assert any((folder / "licenses").iterdir())
+
+
+def test_sample_file_is_what_the_builder_makes() -> None:
+    """loaders/sample/qinghemen.json is generated: edit graph_api/sample/builder.py, then rebuild it."""
+    from graph_api.sample.builder import build_sample, dumps
+
+    assert (ROOT / "loaders/sample/qinghemen.json").read_text(encoding="utf-8") == dumps(build_sample())

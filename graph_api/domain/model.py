@@ -124,6 +124,10 @@ def grid_rels(parent: str | None, child: str | None, child_field: str, child_zh:
         R("gridWorkers", "WORKS_GRID", "in", "Person", "专职网格员", "full-time grid workers"),
         R("coveringOrgs", "COVERS", "in", "PartyOrg", "覆盖本网格的党组织（网格党小组等）", "Party organisations covering this grid"),
         R("carriers", "LOCATED_IN", "in", "ServiceCarrier", "服务载体", "service carriers located here"),
+        R("projects", "LOCATED_IN", "in", "Project", "在本网格实施的项目", "projects carried out here"),
+        R("resources", "BASED_IN", "in", "Resource", "本网格的资源", "resources based here"),
+        R("needs", "RAISED_IN", "in", "Need", "本网格提出的需求", "needs raised by this grid"),
+        R("activities", "HELD_IN", "in", "Activity", "在本网格举办的活动", "activities held here"),
     ]
     if parent:
         rels.append(R("parent", "PART_OF", "out", parent, "上级网格", "parent grid", many=False))
@@ -155,11 +159,7 @@ KINDS: tuple[Kind, ...] = (
         P("serviceCenterAreaSqm", int, "党群服务中心面积（平方米）", "area of the Party-mass service centre (党群服务中心), 0 if none", filterable=True, sortable=True),
     ), rels=(
         R("street", "PART_OF", "out", "Street", "所属街道", "street", many=False),
-        R("areas", "PART_OF", "in", "Area", "片区", "area grids"),
-        R("leaders", "LEADS_GRID", "in", "Member", "网格长", "grid leaders (Party members)"),
-        R("gridWorkers", "WORKS_GRID", "in", "Person", "专职网格员", "full-time grid workers"),
-        R("coveringOrgs", "COVERS", "in", "PartyOrg", "社区党组织", "Party organisations covering the community"),
-        R("carriers", "LOCATED_IN", "in", "ServiceCarrier", "服务载体", "service carriers located here"),
+        *grid_rels(None, "Area", "areas", "片区"),
         R("cadres", "SERVES", "in", "Cadre", "社区“两委”班子成员", "members of the community's two committees"),
         R("reportedMembers", "REPORTED_TO", "in", "Member", "“双报到”党员", "employed members who reported here (双报到)"),
     )),

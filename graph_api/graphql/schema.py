@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -20,13 +21,19 @@ from graph_api.settings import Settings, get_settings
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
+    # The depth and alias guards are validation rules. Their rule classes are made once here:
+    # the validation cache is keyed by the rule classes, and a new class per request would
+    # miss the cache every time.
+    guard_rules = [
+        *QueryDepthLimiter(max_depth=settings.graph_api_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graph_api_max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=Query,
         types=list(_types.TYPE_BY_KIND.values()),
         # factories: a fresh extension per request (the parse and validation caches are shared)
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graph_api_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graph_api_max_aliases),
+            lambda: AddValidationRules(guard_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.graph_api_max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

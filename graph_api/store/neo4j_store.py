@@ -124,7 +124,8 @@ class Neo4jStore(GraphStore):
     def __init__(self, uri: str, user: str = "neo4j", password: str = "neo4j", database: str = "neo4j"):
         self.uri = uri
         self.database = database
-        self.driver = AsyncGraphDatabase.driver(uri, auth=(user, password), max_connection_pool_size=50)
+        self.driver = AsyncGraphDatabase.driver(uri, auth=(user, password), max_connection_pool_size=50,
+                                                connection_timeout=5, connection_acquisition_timeout=10)
 
     async def close(self) -> None:
         await self.driver.close()
@@ -138,9 +139,15 @@ class Neo4jStore(GraphStore):
         return result.records
 
     async def ping(self) -> dict[str, Any]:
-        rows = await self._read("CALL dbms.components() YIELD name, versions, edition "
-                                "RETURN name, versions[0] AS version, edition")
-        row = rows[0]
+        # a plain session run: no retries, so an unreachable store is reported at once
+        try:
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run("CALL dbms.components() YIELD versions, edition "
+                                           "RETURN versions[0] AS version, edition")
+                row = await result.single()
+        except (ServiceUnavailable, OSError) as exc:
+            raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+        assert row is not None
         return {"store": "neo4j", "uri": self.uri, "version": row["version"], "edition": row["edition"]}
 
     async def migrate(self) -> list[str]:
