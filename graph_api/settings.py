@@ -14,7 +14,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    graph_api_store: Literal["neo4j"] = Field("neo4j", description="store backend")
+    graph_api_store: Literal["embedded", "neo4j"] = Field(
+        "embedded", description="store backend: embedded (networkx in memory, durable in SQLite) or neo4j")
+    graph_api_db: str = Field(".data/graph.sqlite3", description="file of the embedded store")
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="Bolt URI of Neo4j")
     neo4j_user: str = Field("neo4j", description="Neo4j user")
     neo4j_password: str = Field("neo4j", description="Neo4j password (ignored when auth is off)")

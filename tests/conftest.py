@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,10 @@ from graph_api.graphql.context import GraphContext, make_context
 from graph_api.graphql.schema import build_schema
 from graph_api.settings import Settings, get_settings
 from graph_api.store.base import GraphStore
+from graph_api.store.embedded.store import EmbeddedStore
 from graph_api.store.neo4j_store import Neo4jStore
 
-BACKENDS = ["neo4j"]
+BACKENDS = ["neo4j", "embedded"]
 
 
 @pytest.fixture(scope="session")
@@ -45,13 +47,19 @@ def sample_data():
     return read_sample()
 
 
+async def open_backend(name: str, settings: Settings, folder: Path) -> GraphStore:
+    if name == "neo4j":
+        return await _open_neo4j(settings)
+    if name == "embedded":
+        return EmbeddedStore(folder / "graph.sqlite3")
+    raise AssertionError(name)  # a new backend must be added here
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-async def store(request: pytest.FixtureRequest, settings: Settings, sample_data: Any) -> AsyncIterator[GraphStore]:
+async def store(request: pytest.FixtureRequest, settings: Settings, sample_data: Any,
+                tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GraphStore]:
     """A store of each backend, wiped, migrated and loaded with the sample."""
-    if request.param == "neo4j":
-        opened: GraphStore = await _open_neo4j(settings)
-    else:  # pragma: no cover - a new backend must be added here
-        raise AssertionError(request.param)
+    opened = await open_backend(request.param, settings, tmp_path_factory.mktemp(request.param))
     await opened.wipe()
     await opened.migrate()
     await opened.load(sample_data, replace=True)

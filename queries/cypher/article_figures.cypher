@@ -48,14 +48,14 @@ CALL (d, streetIds) {
   OPTIONAL MATCH (m:Member)-[:IN_TEAM]->(t)
   WITH s, t.formedDate.year AS year, count(DISTINCT t) AS teams, count(DISTINCT m) AS members
   WHERE s IS NOT NULL
-  WITH s, year, teams, members ORDER BY members DESC, s.id
+  WITH s, year, teams, members ORDER BY members DESC, s.id, year
   RETURN collect({streetId: s.id, streetName: s.name, year: year, teams: teams, members: members}) AS assaultTeams
 }
 CALL (communityIds) {
   OPTIONAL MATCH (sc:ServiceCarrier) WHERE sc.communityId IN communityIds
   WITH collect(sc) AS carriers
   UNWIND (CASE WHEN size(carriers) = 0 THEN [null] ELSE carriers END) AS sc
-  UNWIND (CASE WHEN sc IS NULL OR sc.serviceCategories IS NULL THEN [null] ELSE sc.serviceCategories END) AS category
+  UNWIND (CASE WHEN sc IS NULL OR size(coalesce(sc.serviceCategories, [])) = 0 THEN [null] ELSE sc.serviceCategories END) AS category
   WITH size(carriers) AS carrierCount, collect(DISTINCT category) AS categories
   RETURN carrierCount, categories
 }
@@ -81,7 +81,7 @@ CALL (communityIds) {
   OPTIONAL MATCH (p:Project)-[:CLAIMED_BY]->(o:PartyOrg)
   WHERE p.brand IS NOT NULL AND p.communityId IN communityIds
   OPTIONAL MATCH (c:Community {id: p.communityId})
-  WITH p, o, c ORDER BY c.id
+  WITH p, o, c ORDER BY c.id, p.brand, p.title, o.id
   RETURN [x IN collect(CASE WHEN p IS NULL THEN null ELSE {community: c.name, organisation: o.name, brand: p.brand, title: p.title} END) WHERE x IS NOT NULL] AS claimedProjects
 }
 CALL (communityIds) {

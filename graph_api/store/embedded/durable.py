@@ -1,0 +1,104 @@
+"""SQLite file behind the embedded store: every write commits here before it is acknowledged.
+
+WAL journal with ``synchronous=FULL``: a committed transaction survives a crash of the
+process or of the machine. Edges reference nodes by foreign key, and unique constraints
+other than the business key live in ``unique_values``, so the file itself refuses what
+the model forbids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from graph_api.domain.model import KIND_BY_NAME
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  props TEXT NOT NULL,            -- JSON object; dates as YYYY-MM-DD
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+  src_kind TEXT NOT NULL, src_id TEXT NOT NULL, type TEXT NOT NULL,
+  dst_kind TEXT NOT NULL, dst_id TEXT NOT NULL,
+  PRIMARY KEY (src_kind, src_id, type, dst_kind, dst_id),
+  FOREIGN KEY (src_kind, src_id) REFERENCES nodes (kind, id),
+  FOREIGN KEY (dst_kind, dst_id) REFERENCES nodes (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (dst_kind, dst_id);
+CREATE TABLE IF NOT EXISTS unique_constraints (
+  label TEXT NOT NULL, prop TEXT NOT NULL, statement TEXT NOT NULL,
+  PRIMARY KEY (label, prop)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unique_values (
+  label TEXT NOT NULL, prop TEXT NOT NULL, value TEXT NOT NULL,
+  kind TEXT NOT NULL, id TEXT NOT NULL,
+  PRIMARY KEY (label, prop, value),
+  FOREIGN KEY (kind, id) REFERENCES nodes (kind, id)
+) WITHOUT ROWID;
+"""
+
+
+def _date_props(kind: str) -> frozenset[str]:
+    return frozenset(p.name for p in KIND_BY_NAME[kind].all_props if p.type is dt.date)
+
+
+_DATE_PROPS = {name: _date_props(name) for name in KIND_BY_NAME}
+
+
+def encode_props(props: dict[str, Any]) -> str:
+    return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      default=lambda v: v.isoformat() if isinstance(v, dt.date) else str(v))
+
+
+def decode_props(kind: str, text: str) -> dict[str, Any]:
+    props = json.loads(text)
+    for name in _DATE_PROPS[kind]:
+        value = props.get(name)
+        if value is not None:
+            props[name] = dt.date.fromisoformat(value)
+    return props
+
+
+class DurableFile:
+    """The SQLite database file; one connection, used by one writer at a time."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One SQLite transaction: committed on success, rolled back on any error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def read_nodes(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        for kind, node_id, props in self.conn.execute("SELECT kind, id, props FROM nodes"):
+            yield kind, node_id, decode_props(kind, props)
+
+    def read_edges(self) -> Iterable[tuple[str, str, str, str, str]]:
+        yield from self.conn.execute("SELECT src_kind, src_id, type, dst_kind, dst_id FROM edges")
+
+    def unique_constraints(self) -> list[tuple[str, str]]:
+        return [(label, prop) for label, prop in self.conn.execute("SELECT label, prop FROM unique_constraints")]

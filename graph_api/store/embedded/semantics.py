@@ -1,0 +1,86 @@
+"""Filter, scope and sort semantics of the embedded store, the same as the Neo4j backend's Cypher.
+
+Cypher's three-valued logic decides the edge cases: a comparison with a missing value is
+false, ``ne`` matches missing values, ascending order puts missing values last and
+descending order puts them first, and ties are broken by the business key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from graph_api.domain.model import Kind
+from graph_api.store.base import Condition, Scope, SortKey, StoreError, check_condition, check_sort
+
+Props = dict[str, Any]
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    """Cypher compares numbers with numbers, text with text, dates with dates, booleans with booleans."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return True
+    return type(a) is type(b)
+
+
+def predicate(kind: Kind, cond: Condition) -> Callable[[Props], bool]:
+    check_condition(kind, cond)
+    prop = kind.prop(cond.prop)
+    name, value, op = cond.prop, cond.value, cond.op
+
+    if op == "eq":
+        return lambda p: (v := p.get(name)) is not None and value is not None and _comparable(v, value) and v == value
+    if op == "ne":
+        return lambda p: (v := p.get(name)) is None or (value is not None and not (_comparable(v, value) and v == value))
+    if op == "in":
+        items = list(value or [])
+        return lambda p: (v := p.get(name)) is not None and any(_comparable(v, x) and v == x for x in items)
+    if op == "startsWith":
+        return lambda p: isinstance(v := p.get(name), str) and isinstance(value, str) and v.startswith(value)
+    if op == "contains":
+        if prop.many:
+            return lambda p: (v := p.get(name)) is not None and value in v
+        return lambda p: isinstance(v := p.get(name), str) and isinstance(value, str) and value in v
+    if op == "containsAny":
+        wanted = set(value or [])
+        return lambda p: any(x in wanted for x in (p.get(name) or ()))
+    if op in ("gt", "gte", "lt", "lte"):
+        compare = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+                   "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}[op]
+        return lambda p: ((v := p.get(name)) is not None and value is not None
+                          and _comparable(v, value) and compare(v, value))
+    if op == "isNull":
+        return (lambda p: p.get(name) is None) if value else (lambda p: p.get(name) is not None)
+    raise StoreError(f"unknown operator {op!r}")
+
+
+def in_scope(kind: Kind, scope: Scope) -> Callable[[str, Props], bool] | None:
+    """A test of (id, props) against the scope, or None when everything is visible."""
+    if scope.unrestricted:
+        return None
+    streets, communities = scope.street_ids, scope.community_ids
+    if kind.scoped:
+        return lambda _id, p: ((streets is None or p.get("streetId") in streets)
+                               and (communities is None or p.get("communityId") in communities))
+    if kind.name == "Street" and streets is not None:
+        return lambda node_id, _p: node_id in streets
+    return None
+
+
+def sort_records(kind: Kind, records: list[tuple[str, Props]], sort: Sequence[SortKey]) -> list[tuple[str, Props]]:
+    """Records ordered as ``ORDER BY k1, k2, ..., n.id`` orders them (stable sorts, last key first)."""
+    for key in sort:
+        check_sort(kind, key)
+    keys = list(sort) if any(k.prop == "id" for k in sort) else [*sort, SortKey("id")]
+    ordered = list(records)
+    for key in reversed(keys):
+        name = key.prop
+
+        def sort_value(record: tuple[str, Props], name: str = name) -> tuple[int, Any]:
+            value = record[0] if name == "id" else record[1].get(name)
+            return (1, 0) if value is None else (0, value)  # missing: last ascending, first descending
+
+        ordered.sort(key=sort_value, reverse=key.descending)
+    return ordered

@@ -1,0 +1,297 @@
+"""Embedded backend: the graph in memory as a networkx MultiDiGraph, durable in SQLite.
+
+Nodes are keyed ``(kind, id)`` with their properties as the node's attribute dict; an
+edge's key is its relationship type. A write is checked against the in-memory graph, then
+committed in one SQLite transaction, and only then applied in memory: a failed write
+leaves both unchanged, and an acknowledged one survives a crash (the file is replayed into
+memory at start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
+from graph_api.resources import read_text
+from graph_api.store.base import (
+    Condition,
+    GraphData,
+    GraphStore,
+    LoadReport,
+    Page,
+    Record,
+    Scope,
+    SortKey,
+    StoreError,
+    kind,
+)
+from graph_api.store.embedded import figures
+from graph_api.store.embedded.durable import DurableFile, encode_props
+from graph_api.store.embedded.semantics import in_scope, predicate, sort_records
+
+NodeKey = tuple[str, str]
+UNIQUE = re.compile(r"FOR \(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE")
+
+
+def _labels(kind_name: str) -> tuple[str, ...]:
+    return KIND_BY_NAME[kind_name].labels
+
+
+class EmbeddedStore(GraphStore):
+    name = "embedded"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.file = DurableFile(self.path)
+        self._lock = asyncio.Lock()
+        started = time.perf_counter()
+        self._rebuild()
+        self.start_seconds = time.perf_counter() - started
+
+    # --- in-memory state -------------------------------------------------------------------
+    def _rebuild(self) -> None:
+        """Replay the file into memory (at start, and should an in-memory apply ever fail)."""
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.by_kind: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in KIND_BY_NAME}
+        self.constraints: list[tuple[str, str]] = [c for c in self.file.unique_constraints()]
+        self.unique: dict[tuple[str, str], dict[Any, NodeKey]] = {c: {} for c in self.constraints}
+        for kind_name, node_id, props in self.file.read_nodes():
+            self._put_node(kind_name, node_id, props)
+        self.graph.add_edges_from(((sk, si), (dk, di), rt) for sk, si, rt, dk, di in self.file.read_edges())
+
+    def _put_node(self, kind_name: str, node_id: str, props: dict[str, Any]) -> None:
+        key = (kind_name, node_id)
+        old = self.by_kind[kind_name].get(node_id)
+        if old is not None:
+            self._unindex(kind_name, node_id, old)
+            old.clear()
+            old.update(props)
+            attrs = old
+            attrs["id"] = node_id
+        else:
+            self.graph.add_node(key)
+            attrs = self.graph.nodes[key]
+            attrs.update(props)
+            attrs["id"] = node_id  # filters and sorts see the business key like any property
+            self.by_kind[kind_name][node_id] = attrs
+        for label, prop in self._constraints_for(kind_name):
+            value = attrs.get(prop)
+            if value is not None:
+                self.unique[(label, prop)][value] = key
+
+    def _unindex(self, kind_name: str, node_id: str, props: dict[str, Any]) -> None:
+        for label, prop in self._constraints_for(kind_name):
+            value = props.get(prop)
+            if value is not None and self.unique[(label, prop)].get(value) == (kind_name, node_id):
+                del self.unique[(label, prop)][value]
+
+    def _constraints_for(self, kind_name: str) -> list[tuple[str, str]]:
+        labels = _labels(kind_name)
+        return [(label, prop) for label, prop in self.constraints if label in labels and prop != "id"]
+
+    @staticmethod
+    def _record(kind_name: str, node_id: str, props: dict[str, Any]) -> Record:
+        rec = {k: (list(v) if isinstance(v, list) else v) for k, v in props.items()}
+        rec["_kind"] = kind_name
+        return rec
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def close(self) -> None:
+        self.file.close()
+
+    async def ping(self) -> dict[str, Any]:
+        try:
+            self.file.conn.execute("SELECT 1").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the embedded store file {self.path} cannot be read: {exc}") from exc
+        return {"store": "embedded", "path": str(self.path), "version": f"sqlite {sqlite3.sqlite_version}",
+                "nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges()}
+
+    async def migrate(self) -> list[str]:
+        """Unique constraints of schema/constraints.cypher become checks here (indexes are implicit)."""
+        text = read_text("schema/constraints.cypher")
+        statements = [s.strip() for s in text.split(";") if "REQUIRE" in s]
+        async with self._lock:
+            wanted = []
+            for statement in statements:
+                match = UNIQUE.search(statement)
+                if match and match.group(2) != "id":  # the business key is the table's primary key
+                    wanted.append((match.group(1), match.group(2), statement.splitlines()[-1].strip()))
+            new = [(label, prop, st) for label, prop, st in wanted if (label, prop) not in self.constraints]
+            if not new:
+                return [st for _, _, st in wanted]
+            rows = []
+            for label, prop, _ in new:
+                seen: dict[Any, NodeKey] = {}
+                for kind_name in KIND_BY_NAME:
+                    if label not in _labels(kind_name):
+                        continue
+                    for node_id, props in self.by_kind[kind_name].items():
+                        value = props.get(prop)
+                        if value is None:
+                            continue
+                        if value in seen:
+                            raise StoreError(f"cannot add the constraint {label}.{prop} IS UNIQUE: "
+                                             f"{seen[value]} and {(kind_name, node_id)} share {value!r}")
+                        seen[value] = (kind_name, node_id)
+                        rows.append((label, prop, str(value), kind_name, node_id))
+            with self.file.transaction() as conn:
+                conn.executemany("INSERT INTO unique_constraints VALUES (?, ?, ?)", [(lb, pr, st) for lb, pr, st in new])
+                conn.executemany("INSERT INTO unique_values VALUES (?, ?, ?, ?, ?)", rows)
+            self._rebuild()
+            return [st for _, _, st in wanted]
+
+    # --- reads -----------------------------------------------------------------------------
+    async def get_nodes(self, kind_name: str, ids: Sequence[str], scope: Scope) -> dict[str, Record]:
+        k = kind(kind_name)
+        nodes = self.by_kind[k.name]
+        visible = in_scope(k, scope)
+        out = {}
+        for node_id in ids:
+            props = nodes.get(node_id)
+            if props is not None and (visible is None or visible(node_id, props)):
+                out[node_id] = self._record(k.name, node_id, props)
+        return out
+
+    async def find_nodes(self, kind_name: str, conditions: Sequence[Condition], sort: Sequence[SortKey],
+                         offset: int, limit: int, scope: Scope) -> Page:
+        k = kind(kind_name)
+        tests = [predicate(k, c) for c in conditions]
+        visible = in_scope(k, scope)
+        matched = [(node_id, props) for node_id, props in self.by_kind[k.name].items()
+                   if (visible is None or visible(node_id, props)) and all(t(props) for t in tests)]
+        ordered = sort_records(k, matched, sort)
+        page = ordered[offset:offset + limit] if limit > 0 else []
+        return Page(total=len(matched), records=[self._record(k.name, i, p) for i, p in page])
+
+    async def neighbours(self, kind_name: str, rel: Rel, ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
+        k = kind(kind_name)
+        targets = set(target_kinds(rel.target))
+        adjacency = self.graph.succ if rel.direction == "out" else self.graph.pred
+        scope_tests = {t: in_scope(KIND_BY_NAME[t], scope) for t in targets}
+        out: dict[str, list[Record]] = {}
+        for node_id in ids:
+            key = (k.name, node_id)
+            if key not in adjacency:
+                continue
+            found = []
+            for (other_kind, other_id), edges in adjacency[key].items():
+                if other_kind in targets and rel.type in edges:
+                    props = self.by_kind[other_kind][other_id]
+                    visible = scope_tests[other_kind]
+                    if visible is None or visible(other_id, props):
+                        found.append((other_id, other_kind, props))
+            if found:
+                found.sort(key=lambda f: f[0])
+                out[node_id] = [self._record(ok, oi, p) for oi, ok, p in found]
+        return out
+
+    async def count_nodes(self) -> dict[str, int]:
+        return {name: len(nodes) for name, nodes in self.by_kind.items()}
+
+    async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
+        return figures.article_figures(self, district_id, scope)
+
+    # --- writes ----------------------------------------------------------------------------
+    async def load(self, data: GraphData, *, replace: bool = False) -> LoadReport:
+        started = time.perf_counter()
+        async with self._lock:
+            existing = (lambda kind_name, node_id: False) if replace else \
+                (lambda kind_name, node_id: node_id in self.by_kind[kind_name])
+            merged: dict[NodeKey, dict[str, Any]] = {}
+            for kind_name, node_id, props in data.nodes:
+                key = (kind_name, node_id)
+                base = merged.get(key)
+                if base is None:
+                    base = dict(self.by_kind[kind_name][node_id]) if existing(kind_name, node_id) else {}
+                base.update(props)  # SET n += props
+                merged[key] = base
+            self._check_edges(data, merged, existing)
+            unique_rows = self._check_unique(merged, replace)
+            edges = {tuple(e) for e in data.edges}
+            try:
+                with self.file.transaction() as conn:
+                    if replace:
+                        conn.execute("DELETE FROM unique_values")
+                        conn.execute("DELETE FROM edges")
+                        conn.execute("DELETE FROM nodes")
+                    conn.executemany(
+                        "DELETE FROM unique_values WHERE kind = ? AND id = ?", list(merged))
+                    conn.executemany(
+                        "INSERT INTO nodes (kind, id, props) VALUES (?, ?, ?) "
+                        "ON CONFLICT (kind, id) DO UPDATE SET props = excluded.props",
+                        [(k, i, encode_props({n: v for n, v in p.items() if n != "id"})) for (k, i), p in merged.items()])
+                    conn.executemany("INSERT INTO unique_values VALUES (?, ?, ?, ?, ?)", unique_rows)
+                    conn.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)", edges)
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(f"a uniqueness or reference constraint refused the data, nothing was written: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise StoreError(f"the embedded store refused the data, nothing was written: {exc}") from exc
+            try:
+                if replace:
+                    self.graph = nx.MultiDiGraph()
+                    self.by_kind = {name: {} for name in KIND_BY_NAME}
+                    self.unique = {c: {} for c in self.constraints}
+                for (kind_name, node_id), props in merged.items():
+                    self._put_node(kind_name, node_id, props)
+                self.graph.add_edges_from(((sk, si), (dk, di), rt) for sk, si, rt, dk, di in edges)
+            except Exception:  # the file is the truth: never serve a half-applied graph
+                self._rebuild()
+                raise
+        return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
+
+    def _check_edges(self, data: GraphData, merged: Mapping[NodeKey, Any], existing: Any) -> None:
+        missing: dict[tuple[str, str, str], int] = defaultdict(int)
+        for src_kind, src_id, rel_type, dst_kind, dst_id in data.edges:
+            for k, i in ((src_kind, src_id), (dst_kind, dst_id)):
+                if (k, i) not in merged and not existing(k, i):
+                    missing[(src_kind, rel_type, dst_kind)] += 1
+                    break
+        if missing:
+            (src_kind, rel_type, dst_kind), count = next(iter(missing.items()))
+            raise StoreError(f"{count} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) reference nodes that "
+                             f"do not exist; nothing was written")
+
+    def _check_unique(self, merged: Mapping[NodeKey, dict[str, Any]], replace: bool) -> list[tuple[str, ...]]:
+        rows = []
+        claimed: dict[tuple[str, str], dict[Any, NodeKey]] = defaultdict(dict)
+        for (kind_name, node_id), props in merged.items():
+            for label, prop in self._constraints_for(kind_name):
+                value = props.get(prop)
+                if value is None:
+                    continue
+                owner = claimed[(label, prop)].get(value)
+                if owner is None and not replace:
+                    owner = self.unique[(label, prop)].get(value)
+                    if owner is not None and owner in merged and merged[owner].get(prop) != value:
+                        owner = None  # that node gives the value up in this same write
+                if owner is not None and owner != (kind_name, node_id):
+                    raise StoreError(f"a uniqueness constraint refused the data, nothing was written: "
+                                     f"{label}.{prop} = {value!r} already belongs to {owner[0]} {owner[1]}")
+                claimed[(label, prop)][value] = (kind_name, node_id)
+                rows.append((label, prop, str(value), kind_name, node_id))
+        return rows
+
+    async def wipe(self) -> None:
+        async with self._lock:
+            with self.file.transaction() as conn:
+                conn.execute("DELETE FROM unique_values")
+                conn.execute("DELETE FROM edges")
+                conn.execute("DELETE FROM nodes")
+            self._rebuild()
+
+
+def open_embedded(path: str | Path) -> EmbeddedStore:
+    return EmbeddedStore(path)
+
+
+__all__ = ["EmbeddedStore", "open_embedded", "Kind"]
