@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DB_PORT ?= 7688
 TEST_DB_DIR  ?= $(CURDIR)/.devdb/test
 
-.PHONY: setup run test bench schema neo4j-start neo4j-stop clean
+.PHONY: setup run run-neo4j test bench schema neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Starts the local Neo4j (devdb), loads the sample, serves http://127.0.0.1:8000/graphql;
-# Ctrl-C stops the API and the Neo4j it started.
+# Loads the sample into the embedded store (no Java needed) and serves
+# http://127.0.0.1:8000/graphql with GraphiQL. GRAPH_API_STORE=neo4j uses Neo4j instead.
 run: setup
+	$(BIN)/graph-api load-sample
+	$(BIN)/graph-api serve
+
+# The same on Neo4j: starts the local Neo4j (devdb) and stops it on Ctrl-C.
+run-neo4j: setup
 	@bash -c 'set -e; \
 	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
-	  export NEO4J_URI=$$uri; \
+	  export GRAPH_API_STORE=neo4j NEO4J_URI=$$uri; \
 	  $(BIN)/graph-api load-sample; \
 	  $(BIN)/graph-api serve'
 
@@ -40,7 +45,8 @@ test: setup
 # p50/p95 latency, req/s and store round trips of three staff queries (sample loaded first)
 bench: setup
 	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
-	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; export NEO4J_URI=$$uri; \
+	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
+	  export GRAPH_API_STORE=neo4j NEO4J_URI=$$uri; \
 	  $(BIN)/graph-api load-sample; $(BIN)/graph-api bench'
 
 # regenerate schema/schema.graphql and schema/model.md (tests fail when they are stale)

@@ -53,8 +53,8 @@ def serve(host: Optional[str] = typer.Option(None, help="listen address (GRAPH_A
         settings = settings.model_copy(update={"graph_api_load_sample": True})
     host = host or settings.graph_api_host
     port = port or settings.graph_api_port
-    console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql[/bold]  store: {settings.graph_api_store} "
-                  f"({settings.neo4j_uri})")
+    where = settings.neo4j_uri if settings.graph_api_store == "neo4j" else settings.graph_api_db
+    console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql[/bold]  store: {settings.graph_api_store} ({where})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -62,3 +62,14 @@ def _everything():
     from graph_api.store.base import EVERYTHING
 
     return EVERYTHING
+
+
+async def test_embedded_store_file_has_one_owner(tmp_path) -> None:
+    from graph_api.store.embedded.store import EmbeddedStore
+
+    first = EmbeddedStore(tmp_path / "g.sqlite3")
+    with pytest.raises(StoreError, match="another process"):
+        EmbeddedStore(tmp_path / "g.sqlite3")
+    await first.close()
+    second = EmbeddedStore(tmp_path / "g.sqlite3")  # free again once closed
+    await second.close()

@@ -9,6 +9,7 @@ the model forbids.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_api.domain.model import KIND_BY_NAME
+from graph_api.store.base import StoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -73,6 +75,14 @@ class DurableFile:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # one owning process: another one's writes would never reach this one's memory
+        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise StoreError(f"the embedded store {self.path} is open in another process; "
+                             f"stop it first (one process owns the file at a time)") from None
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
@@ -81,6 +91,7 @@ class DurableFile:
 
     def close(self) -> None:
         self.conn.close()
+        self._lock_file.close()  # releases the lock
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
