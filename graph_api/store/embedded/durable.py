@@ -99,10 +99,11 @@ class DurableFile:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may already have rolled back by itself
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     def read_nodes(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
         for kind, node_id, props in self.conn.execute("SELECT kind, id, props FROM nodes"):

@@ -208,6 +208,8 @@ class EmbeddedStore(GraphStore):
             existing = (lambda kind_name, node_id: False) if replace else \
                 (lambda kind_name, node_id: node_id in self.by_kind[kind_name])
             merged: dict[NodeKey, dict[str, Any]] = {}
+            for kind_name in {n[0] for n in data.nodes} | {e[0] for e in data.edges} | {e[3] for e in data.edges}:
+                kind(kind_name)  # an unknown kind is refused with a StoreError
             for kind_name, node_id, props in data.nodes:
                 key = (kind_name, node_id)
                 base = merged.get(key)
@@ -234,7 +236,7 @@ class EmbeddedStore(GraphStore):
                     conn.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)", edges)
             except sqlite3.IntegrityError as exc:
                 raise StoreError(f"a uniqueness or reference constraint refused the data, nothing was written: {exc}") from exc
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeEncodeError) as exc:
                 raise StoreError(f"the embedded store refused the data, nothing was written: {exc}") from exc
             try:
                 if replace:
