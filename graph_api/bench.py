@@ -60,57 +60,68 @@ async def pick_variables(store: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+async def measure_queries(store: Any, settings: Any, requests: int, concurrencies: list[int], warmup: int,
+                          variables: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """p50/p95/mean latency, req/s, round trips and response size of each query on one open store.
+
+    The store is used as is (not closed); ``variables`` default to :func:`pick_variables`.
+    """
+    if variables is None:
+        variables = await pick_variables(store)
+    schema = build_schema(settings)
+    app = create_app(settings, store=store)
+    rows = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        for name, vars_ in variables.items():
+            query = _example(name)
+            # store round trips of one request, counted by the request's store wrapper
+            context = make_context(store, settings)
+            result = await schema.execute(query, variable_values=vars_, context_value=context)
+            if result.errors:
+                raise SystemExit(f"{name}: {result.errors}")
+            round_trips = context.store.round_trips
+
+            async def one() -> float:
+                started = time.perf_counter()
+                response = await client.post("/graphql", json={"query": query, "variables": vars_})
+                elapsed = time.perf_counter() - started
+                body = response.json()
+                if response.status_code != 200 or body.get("errors"):
+                    raise SystemExit(f"{name}: {response.status_code} {body.get('errors')}")
+                return elapsed
+
+            size = len((await client.post("/graphql", json={"query": query, "variables": vars_})).content)
+            for concurrency in concurrencies:
+                semaphore = asyncio.Semaphore(concurrency)
+
+                async def limited() -> float:
+                    async with semaphore:
+                        return await one()
+
+                await asyncio.gather(*(limited() for _ in range(warmup)))
+                started = time.perf_counter()
+                latencies = await asyncio.gather(*(limited() for _ in range(requests)))
+                wall = time.perf_counter() - started
+                rows.append({
+                    "query": name,
+                    "requests": requests,
+                    "concurrency": concurrency,
+                    "p50_ms": percentile(latencies, 0.50) * 1000,
+                    "p95_ms": percentile(latencies, 0.95) * 1000,
+                    "mean_ms": statistics.fmean(latencies) * 1000,
+                    "req_per_s": requests / wall,
+                    "round_trips": round_trips,
+                    "bytes": size,
+                })
+    return rows
+
+
 async def run_bench(requests: int, concurrencies: list[int], warmup: int, console: Console) -> list[dict[str, Any]]:
     settings = get_settings()
     store = await open_store(settings)
     try:
-        variables = await pick_variables(store)
-        schema = build_schema(settings)
-        app = create_app(settings, store=store)
-        rows = []
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            for name, vars_ in variables.items():
-                query = _example(name)
-                # store round trips of one request, counted by the request's store wrapper
-                context = make_context(store, settings)
-                result = await schema.execute(query, variable_values=vars_, context_value=context)
-                if result.errors:
-                    raise SystemExit(f"{name}: {result.errors}")
-                round_trips = context.store.round_trips
-
-                async def one() -> float:
-                    started = time.perf_counter()
-                    response = await client.post("/graphql", json={"query": query, "variables": vars_})
-                    elapsed = time.perf_counter() - started
-                    body = response.json()
-                    if response.status_code != 200 or body.get("errors"):
-                        raise SystemExit(f"{name}: {response.status_code} {body.get('errors')}")
-                    return elapsed
-
-                size = len((await client.post("/graphql", json={"query": query, "variables": vars_})).content)
-                for concurrency in concurrencies:
-                    semaphore = asyncio.Semaphore(concurrency)
-
-                    async def limited() -> float:
-                        async with semaphore:
-                            return await one()
-
-                    await asyncio.gather(*(limited() for _ in range(warmup)))
-                    started = time.perf_counter()
-                    latencies = await asyncio.gather(*(limited() for _ in range(requests)))
-                    wall = time.perf_counter() - started
-                    rows.append({
-                        "query": name,
-                        "requests": requests,
-                        "concurrency": concurrency,
-                        "p50_ms": percentile(latencies, 0.50) * 1000,
-                        "p95_ms": percentile(latencies, 0.95) * 1000,
-                        "mean_ms": statistics.fmean(latencies) * 1000,
-                        "req_per_s": requests / wall,
-                        "round_trips": round_trips,
-                        "bytes": size,
-                    })
+        rows = await measure_queries(store, settings, requests, concurrencies, warmup)
         facts = await store.ping()
     finally:
         await store.close()

@@ -159,6 +159,22 @@ def bench(requests: int = typer.Option(200, help="requests per query"),
     _run(run_bench(requests=requests, concurrencies=concurrency, warmup=warmup, console=Console(width=120)))
 
 
+@app.command("bench-backends")
+def bench_backends(neo4j_uri: str = typer.Option(None, help="Neo4j to compare with (NEO4J_URI); it is WIPED"),
+                   requests: int = typer.Option(200, help="requests per query and backend"),
+                   warmup: int = typer.Option(20, help="requests per query before measuring"),
+                   households: int = typer.Option(1_000_000, help="households of the generated graph (0: skip)"),
+                   writer: str = typer.Option("load", help="load | batched | direct"),
+                   json_out: Optional[Path] = typer.Option(None, "--json", help="also write the figures here")) -> None:
+    """Embedded vs Neo4j latency side by side, embedded start time and memory (sample and generated graph)."""
+    from graph_api.bench_backends import run_backend_bench
+
+    uri = neo4j_uri or get_settings().neo4j_uri
+    figures_ = _run(run_backend_bench(uri, requests, warmup, households, Console(width=120), writer=writer))
+    if json_out:
+        json_out.write_text(json.dumps(figures_, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
 def main() -> None:
     app()
 

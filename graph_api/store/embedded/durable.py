@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS unique_values (
   PRIMARY KEY (label, prop, value),
   FOREIGN KEY (kind, id) REFERENCES nodes (kind, id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS unique_values_by_node ON unique_values (kind, id);
 """
 
 

@@ -7,6 +7,7 @@ descending order puts them first, and ties are broken by the business key.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -84,3 +85,25 @@ def sort_records(kind: Kind, records: list[tuple[str, Props]], sort: Sequence[So
 
         ordered.sort(key=sort_value, reverse=key.descending)
     return ordered
+
+
+def page_of(kind: Kind, records: list[tuple[str, Props]], sort: Sequence[SortKey],
+            offset: int, limit: int) -> list[tuple[str, Props]]:
+    """records[offset:offset+limit] in sort order; a partial selection when every key ascends."""
+    if limit <= 0:
+        return []
+    wanted = offset + limit
+    if wanted < len(records) // 4 and not any(k.descending for k in sort):
+        for key in sort:
+            check_sort(kind, key)
+        explicit_id = any(k.prop == "id" for k in sort)
+
+        def composite(record: tuple[str, Props]) -> tuple[Any, ...]:
+            parts: list[Any] = []
+            for key in sort if explicit_id else [*sort, SortKey("id")]:
+                value = record[0] if key.prop == "id" else record[1].get(key.prop)
+                parts.append((1, 0) if value is None else (0, value))
+            return tuple(parts)
+
+        return heapq.nsmallest(wanted, records, key=composite)[offset:]
+    return sort_records(kind, records, sort)[offset:offset + limit]
