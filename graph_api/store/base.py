@@ -95,8 +95,10 @@ def check_condition(kind: Kind, cond: Condition) -> None:
     prop = kind.prop(cond.prop)
     if cond.op not in OPS:
         raise StoreError(f"unknown operator {cond.op!r}")
-    if cond.op in ("contains", "containsAny") and not prop.many and prop.type is not str:
-        raise StoreError(f"{kind.name}.{cond.prop}: '{cond.op}' needs a list or text property")
+    if cond.op == "contains" and not prop.many and prop.type is not str:
+        raise StoreError(f"{kind.name}.{cond.prop}: 'contains' needs a list or text property")
+    if cond.op == "containsAny" and not prop.many:
+        raise StoreError(f"{kind.name}.{cond.prop}: 'containsAny' needs a list property")
 
 
 def check_sort(kind: Kind, key: SortKey) -> None:

@@ -164,7 +164,7 @@ class Neo4jStore(GraphStore):
     # --- reads -----------------------------------------------------------------------------
     async def get_nodes(self, kind_name: str, ids: Sequence[str], scope: Scope) -> dict[str, Record]:
         k = kind(kind_name)
-        params: dict[str, Any] = {"ids": list(ids)}
+        params: dict[str, Any] = {"ids": list(dict.fromkeys(ids))}  # each id once
         parts = scope_clause(k, "n", scope, params)
         rows = await self._read(
             f"UNWIND $ids AS key MATCH (n:{_q(k.name)} {{id: key}}) {where(parts)} RETURN n {{.*}} AS n", params)
@@ -195,7 +195,7 @@ class Neo4jStore(GraphStore):
         k = kind(kind_name)
         targets = target_kinds(rel.target)
         abstract = len(targets) > 1
-        params: dict[str, Any] = {"ids": list(ids)}
+        params: dict[str, Any] = {"ids": list(dict.fromkeys(ids))}  # each id once, as the contract says
         # the scope of an abstract target (Grid) is that of its kinds, all of which are scoped
         target_kind = KIND_BY_NAME[targets[0]]
         parts = scope_clause(target_kind, "t", scope, params)

@@ -37,8 +37,11 @@ def _mean(values: list[int | None]) -> float | None:
 
 
 def _age(cadre: dict[str, Any]) -> int | None:
+    """Whole years as Cypher's duration.inMonths(birth, elected).years: truncated towards zero."""
     birth, elected = cadre.get("birthDate"), cadre.get("electedDate")
-    return None if birth is None or elected is None else age_on(birth, elected)
+    if birth is None or elected is None:
+        return None
+    return age_on(birth, elected) if elected >= birth else -age_on(elected, birth)
 
 
 def article_figures(store: "EmbeddedStore", district_id: str, scope: Scope) -> dict[str, Any]:
