@@ -7,7 +7,6 @@ are never skipped.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from graph_api.graphql.schema import build_schema
 from graph_api.settings import Settings, get_settings
 from graph_api.store.base import GraphStore
 from graph_api.store.embedded.store import EmbeddedStore
-from graph_api.store.neo4j_store import Neo4jStore
+from tests.backends import load_sample_into, open_neo4j
 
 BACKENDS = ["neo4j", "embedded"]
 
@@ -30,18 +29,6 @@ def settings() -> Settings:
     return get_settings()
 
 
-async def _open_neo4j(settings: Settings) -> Neo4jStore:
-    uri = os.environ.get("NEO4J_URI", settings.neo4j_uri)
-    store = Neo4jStore(uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database)
-    try:
-        await store.ping()
-    except Exception as exc:  # noqa: BLE001  (any reason is reported)
-        await store.close()
-        pytest.fail(f"Neo4j is not reachable at {uri}: {exc!r}. Run `make test` (it starts Neo4j with "
-                    f"devdb) or set NEO4J_URI to a running server.", pytrace=False)
-    return store
-
-
 @pytest.fixture(scope="session")
 def sample_data():
     return read_sample()
@@ -49,7 +36,7 @@ def sample_data():
 
 async def open_backend(name: str, settings: Settings, folder: Path) -> GraphStore:
     if name == "neo4j":
-        return await _open_neo4j(settings)
+        return await open_neo4j(settings)
     if name == "embedded":
         return EmbeddedStore(folder / "graph.sqlite3")
     raise AssertionError(name)  # a new backend must be added here
@@ -60,9 +47,7 @@ async def store(request: pytest.FixtureRequest, settings: Settings, sample_data:
                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GraphStore]:
     """A store of each backend, wiped, migrated and loaded with the sample."""
     opened = await open_backend(request.param, settings, tmp_path_factory.mktemp(request.param))
-    await opened.wipe()
-    await opened.migrate()
-    await opened.load(sample_data, replace=True)
+    await load_sample_into(opened)
     yield opened
     await opened.close()
 

@@ -32,13 +32,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_api.domain.dataset import read_sample, validate
+from graph_api.domain.dataset import validate
 from graph_api.domain.model import KIND_BY_NAME, KINDS
 from graph_api.settings import Settings
 from graph_api.store.base import EVERYTHING, Condition, GraphData, GraphStore, Scope, StoreError
 from graph_api.store.embedded.store import EmbeddedStore
 from graph_api.store.neo4j_store import Neo4jStore
 from tests import strategies as s
+from tests.backends import load_sample_into, open_neo4j
 
 #: examples of the main test: 0.7-1 s each on this 2-core machine (DIFF_EXAMPLES=1500 for a deeper run)
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "40"))
@@ -73,30 +74,11 @@ class Backends:
         return self.neo4j, self.embedded
 
 
-async def _open_neo4j(settings: Settings) -> Neo4jStore:
-    uri = os.environ.get("NEO4J_URI", settings.neo4j_uri)
-    store = Neo4jStore(uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database)
-    try:
-        await store.ping()
-    except Exception as exc:  # noqa: BLE001  (any reason is reported)
-        await store.close()
-        pytest.fail(f"Neo4j is not reachable at {uri}: {exc!r}. Run `make test` (it starts Neo4j with "
-                    f"devdb) or set NEO4J_URI to a running server.", pytrace=False)
-    return store
-
-
-async def _restore_sample(store: Neo4jStore) -> None:
-    """Put the sample back exactly as tests/conftest.py loads it, for the modules that follow."""
-    await store.wipe()
-    await store.migrate()
-    await store.load(read_sample(), replace=True)
-
-
 @pytest.fixture(scope="module")
 def backends(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
     loop = asyncio.new_event_loop()
     try:
-        neo4j = loop.run_until_complete(_open_neo4j(settings))
+        neo4j = loop.run_until_complete(open_neo4j(settings))
     except BaseException:
         loop.close()
         raise
@@ -108,7 +90,7 @@ def backends(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
         yield pair
     finally:
         try:
-            pair.run(_restore_sample(neo4j))
+            pair.run(load_sample_into(neo4j))
         finally:
             pair.run(neo4j.close())
             pair.run(embedded.close())
