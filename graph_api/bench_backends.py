@@ -188,6 +188,15 @@ def _community(rng: random.Random, ids: _Ids, street: str, street_org: str, c: i
     edges.append(("Member", members[0], "SECRETARY_OF", "PartyOrg", committee))
     edges.append(("Member", members[0], "LEADS_GRID", "Community", code))
 
+    def add_grid_worker(grid_kind: str, grid: str) -> None:
+        nonlocal person_seq
+        person_seq += 1
+        worker = f"PS{person_seq:07d}"
+        w_name, w_phone, _, _ = ids.person(25, 50)
+        nodes.append(("Person", worker, {**scope, "name": w_name, "gender": rng.choice(("MALE", "FEMALE")),
+                                         "roles": ["GRID_WORKER"], "phone": w_phone}))
+        edges.append(("Person", worker, "WORKS_GRID", grid_kind, grid))
+
     # the grid tree and the households
     household_ids: list[str] = []
     needy: list[tuple[str, tuple[str, ...]]] = []
@@ -201,12 +210,7 @@ def _community(rng: random.Random, ids: _Ids, street: str, street_org: str, c: i
         nodes.append(("Area", area, {**scope, "code": area, "name": f"{name}第{a + 1}片区", "level": "AREA"}))
         edges.append(("Area", area, "PART_OF", "Community", code))
         edges.append(("Member", members[(1 + a) % n_members], "LEADS_GRID", "Area", area))
-        person_seq += 1
-        worker = f"PS{person_seq:07d}"
-        w_name, w_phone, _, _ = ids.person(25, 50)
-        nodes.append(("Person", worker, {**scope, "name": w_name, "gender": rng.choice(("MALE", "FEMALE")),
-                                         "roles": ["GRID_WORKER"], "phone": w_phone}))
-        edges.append(("Person", worker, "WORKS_GRID", "Area", area))
+        add_grid_worker("Area", area)
         for x in range(COMPLEXES_PER_AREA):
             if left <= 0:
                 break
@@ -215,12 +219,7 @@ def _community(rng: random.Random, ids: _Ids, street: str, street_org: str, c: i
             nodes.append(("Complex", cx, {**scope, "code": cx, "name": cx_name, "level": "COMPLEX"}))
             edges.append(("Complex", cx, "PART_OF", "Area", area))
             edges.append(("Member", members[(3 + a * COMPLEXES_PER_AREA + x) % n_members], "LEADS_GRID", "Complex", cx))
-            person_seq += 1
-            worker = f"PS{person_seq:07d}"
-            w_name, w_phone, _, _ = ids.person(25, 50)
-            nodes.append(("Person", worker, {**scope, "name": w_name, "gender": rng.choice(("MALE", "FEMALE")),
-                                             "roles": ["GRID_WORKER"], "phone": w_phone}))
-            edges.append(("Person", worker, "WORKS_GRID", "Complex", cx))
+            add_grid_worker("Complex", cx)
             for b in range(BUILDINGS_PER_COMPLEX):
                 if left <= 0:
                     break

@@ -43,7 +43,7 @@ async def open_backend(name: str, settings: Settings, folder: Path) -> GraphStor
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def store(request: pytest.FixtureRequest, settings: Settings, sample_data: Any,
+async def store(request: pytest.FixtureRequest, settings: Settings,
                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GraphStore]:
     """A store of each backend, wiped, migrated and loaded with the sample."""
     opened = await open_backend(request.param, settings, tmp_path_factory.mktemp(request.param))

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from graph_api.domain.graphdata import GraphData
 from graph_api.domain.model import KIND_BY_NAME
 from graph_api.domain.values import InvalidData, Problem, check_edge, coerce_props
 from graph_api.resources import data_path
-from graph_api.store.base import GraphData
 
 SAMPLE_FILE = "loaders/sample/qinghemen.json"
 

@@ -8,15 +8,13 @@ round trips grow with query depth, not with the number of results.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import sys
-from enum import Enum
 from typing import Any, Generic, List, Optional, TypeVar  # noqa: UP035  (names used in string annotations)
 
 import strawberry
 from strawberry.types import Info
 
-from graph_api.domain.model import GRID_KINDS, KINDS, Kind, Prop, Rel, target_kinds
+from graph_api.domain.model import GRID_KINDS, KINDS, Kind, Prop, Rel
 from graph_api.domain.enums import GridLevel
 from graph_api.graphql import enums as _enums  # noqa: F401  (registers the enums first)
 from graph_api.graphql.errors import UserError
@@ -198,4 +196,4 @@ def parse_global_id(global_id: str) -> tuple[str, str]:
 
 
 __all__ = ["Node", "Grid", "Connection", "Edge", "PageInfo", "TYPE_BY_KIND", "to_object", "to_objects",
-           "make_connection", "encode_cursor", "decode_cursor", "parse_global_id", "target_kinds", "Enum", "dt"]
+           "make_connection", "encode_cursor", "decode_cursor", "parse_global_id"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from graph_api.domain.graphdata import GraphData as GraphData  # re-exported: the interface speaks in it
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel
 
 Record = dict[str, Any]  # property values by name, plus "_kind"
@@ -72,15 +73,6 @@ class SortKey:
 class Page:
     total: int
     records: list[Record]
-
-
-@dataclass
-class GraphData:
-    """A batch of nodes and edges to write, in the sample file's shape."""
-
-    nodes: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (kind, id, props)
-    edges: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (kind, id, TYPE, kind, id)
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

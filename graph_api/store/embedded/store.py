@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
+from graph_api.domain.model import KIND_BY_NAME, Rel, target_kinds
 from graph_api.resources import read_text
 from graph_api.store.base import (
     Condition,
@@ -317,8 +317,4 @@ class EmbeddedStore(GraphStore):
             self._rebuild()
 
 
-def open_embedded(path: str | Path) -> EmbeddedStore:
-    return EmbeddedStore(path)
-
-
-__all__ = ["EmbeddedStore", "open_embedded", "Kind"]
+__all__ = ["EmbeddedStore"]
