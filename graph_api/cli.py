@@ -10,8 +10,17 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from graph_api.settings import get_settings
 
@@ -173,6 +182,192 @@ def bench_backends(neo4j_uri: str = typer.Option(None, help="Neo4j to compare wi
     figures_ = _run(run_backend_bench(uri, requests, warmup, households, Console(width=120), writer=writer))
     if json_out:
         json_out.write_text(json.dumps(figures_, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+# --- ledgers: import, export, templates, generated data ----------------------------------------------
+class RowsPerSecond(ProgressColumn):
+    """Rows per second of a task (rich's speed columns speak in bytes)."""
+
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} rows/s", style="progress.data.speed")
+
+
+def _row_progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RowsPerSecond(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+STAGES = {"parse": "读取与校验 parse and check", "check": "核对引用与库中记录 cross-check",
+          "write": "写入 write"}
+PROGRESS_FROM_ROWS = 3000  # smaller files finish before a bar is worth drawing
+
+
+def _scope(street: Optional[str], community: Optional[str]) -> Any:
+    from graph_api.store.base import EVERYTHING
+
+    return EVERYTHING.narrowed(street, community)
+
+
+def _kinds(kind: Optional[list[str]]) -> list[str]:
+    from graph_api.domain.model import KIND_BY_NAME
+
+    if not kind:
+        return list(KIND_BY_NAME)
+    for name in kind:
+        if name not in KIND_BY_NAME:
+            _fail(f"unknown kind {name!r}; kinds: {', '.join(KIND_BY_NAME)}")
+    return list(kind)
+
+
+@app.command("import")
+def import_(files: list[Path] = typer.Argument(..., help="ledgers: .xlsx, .csv (UTF-8 or GB18030), .json, .ndjson"),
+            kind: Optional[str] = typer.Option(None, help="the kind every sheet holds (default: recognised)"),
+            sheet: Optional[str] = typer.Option(None, help="only this worksheet of a workbook"),
+            dry_run: bool = typer.Option(False, "--dry-run", help="check and count, write nothing"),
+            errors: Optional[Path] = typer.Option(None, help="also write every problem to this CSV file")) -> None:
+    """Import staff ledgers: every row checked first, then one all-or-nothing write.
+
+    Exit code 1 with the list of problems (file, sheet, row, column, value, reason) if any;
+    nothing is written then."""
+    from graph_api.ledger.importer import ImportRefused, apply_plan, plan_import
+    from graph_api.store.base import StoreError
+
+    if kind is not None:
+        _kinds([kind])
+
+    async def action(store: Any) -> Any:
+        with _row_progress() as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if total < PROGRESS_FROM_ROWS and stage != "check":
+                    return
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(STAGES[stage], total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            await store.migrate()
+            plan = await plan_import(files, store, kind=kind, sheet=sheet, progress=progress)
+            for stage, task in tasks.items():
+                if stage == "parse":
+                    bar.update(task, completed=plan.row_count)
+            if not dry_run:
+                await apply_plan(plan, store, progress)
+            return plan
+
+    try:
+        plan = _run(_with_store(action))
+    except ImportRefused as exc:
+        _print_problems(exc.problems, exc.more, errors)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    _print_plan(plan, dry_run)
+
+
+def _print_problems(problems: list[Any], more: int, errors: Optional[Path]) -> None:
+    import csv
+
+    total = len(problems) + more
+    table = Table(title=f"导入被拒绝，未写入任何数据 · import refused, nothing written: {total} problem(s)",
+                  show_lines=False)
+    for name in ("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "原因", "reason"):
+        table.add_column(name, overflow="fold")
+    for p in problems[:200]:
+        table.add_row(p.file, p.sheet, "" if p.row is None else str(p.row), p.column,
+                      "" if p.value is None else str(p.value), p.reason_zh, p.reason_en)
+    Console(stderr=True, width=200).print(table)
+    if total > 200:
+        console.print(f"... and {total - 200} more" + ("" if errors else " (--errors FILE writes them all)"))
+    if errors:
+        with errors.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "原因 reason_zh", "reason_en"])
+            for p in problems:
+                d = p.as_dict()
+                writer.writerow([d["file"], d["sheet"], d["row"], d["column"], d["value"], d["reason_zh"], d["reason_en"]])
+        console.print(f"every problem written to {errors}")
+
+
+def _print_plan(plan: Any, dry_run: bool) -> None:
+    table = Table(title=("试运行，未写入 · dry run, nothing written" if dry_run else "已导入 · imported"))
+    for name in ("类型 kind", "新建 created", "更新 updated", "未变 unchanged"):
+        table.add_column(name, justify="right" if name != "类型 kind" else "left")
+    for kind, c in plan.counts.items():
+        table.add_row(kind, f"{c.created:,}", f"{c.updated:,}", f"{c.unchanged:,}")
+    t = plan.totals()
+    table.add_row("total", f"{t.created:,}", f"{t.updated:,}", f"{t.unchanged:,}", style="bold")
+    Console(stderr=True).print(table)
+    for info in plan.sheets:
+        if info.ignored:
+            console.print(f"[yellow]{info.sheet.file} {info.sheet.name}: ignored columns {', '.join(info.ignored)}[/yellow]")
+    for file, name in plan.skipped_sheets:
+        console.print(f"[yellow]{file} {name}: sheet not recognised, skipped[/yellow]")
+    rows = plan.row_count
+    checked = plan.seconds.get("parse", 0) + plan.seconds.get("check", 0)
+    console.print(f"{rows:,} rows read in {plan.seconds.get('read', 0):.2f} s, parsed and checked in {checked:.2f} s "
+                  f"({rows / checked if checked else 0:,.0f} rows/s)"
+                  + ("" if dry_run else f", written in {plan.seconds.get('write', 0):.2f} s"))
+
+
+@app.command()
+def export(kind: Optional[list[str]] = typer.Option(None, help="kinds to export (repeatable; default: all)"),
+           fmt: str = typer.Option("xlsx", "--format", help="xlsx | csv | json | graphml"),
+           out: Path = typer.Option(..., help="file to write (a folder for csv: one file per kind)"),
+           street: Optional[str] = typer.Option(None, help="only this street's records"),
+           community: Optional[str] = typer.Option(None, help="only this community's records"),
+           include_sensitive: bool = typer.Option(False, "--include-sensitive",
+                                                  help="graphml: keep phones, ID numbers and care categories")) -> None:
+    """Export ledgers with the columns and Chinese headers import reads (or GraphML for analysts)."""
+    from graph_api.ledger.export import FORMATS, export_kinds
+    from graph_api.ledger.template import export_graphml
+
+    kinds = _kinds(kind)
+    scope = _scope(street, community)
+    if fmt == "graphml":
+        nodes, edges = _run(_with_store(lambda s: export_graphml(s, kinds, out, scope, include_sensitive)))
+        console.print(f"wrote {out}: {nodes:,} nodes, {edges:,} edges")
+        return
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join((*FORMATS, 'graphml'))}")
+
+    async def action(store: Any) -> Any:
+        counts = await store.count_nodes()
+        with _row_progress() as bar:
+            task = bar.add_task("导出 export", total=sum(counts.get(k, 0) for k in kinds))
+            return await export_kinds(store, kinds, out, fmt, scope, lambda k, n: bar.advance(task, n))
+
+    written = _run(_with_store(action))
+    console.print(f"wrote {out}: " + ", ".join(f"{k} {n:,}" for k, n in written.items()))
+
+
+@app.command()
+def template(kind: Optional[list[str]] = typer.Option(None, help="kinds (repeatable; default: all)"),
+             out: Path = typer.Option(Path("ledger-template.xlsx"), help="workbook to write")) -> None:
+    """Write an empty workbook to fill in: header rows, a notes sheet, drop-down lists for enum columns."""
+    from graph_api.ledger.template import write_template
+
+    write_template(_kinds(kind), out)
+    console.print(f"wrote {out}")
+
+
+@app.command()
+def generate(tier: str = typer.Option("S", help="S: a street (~20,000 households), M: a district (~100,000), "
+                                                "L: a city (~1,000,000)"),
+             out: Path = typer.Option(..., help="folder for the files (csv: one per kind) or the .xlsx/.json file"),
+             fmt: str = typer.Option("csv", "--format", help="csv | xlsx | json"),
+             seed: int = typer.Option(20220630, help="random seed (same seed, same data)")) -> None:
+    """Write deterministic generated data of a tier as import files."""
+    from graph_api.ledger.export import write_generated
+    from graph_api.ledger.generate import TIERS, generate_tier
+
+    if tier not in TIERS:
+        _fail(f"--tier must be one of {', '.join(TIERS)}")
+    with _row_progress() as bar:
+        task = bar.add_task(f"生成 generate tier {tier}", total=None)
+        counts = write_generated(generate_tier(tier, seed), out, fmt, lambda n: bar.advance(task, n))
+    console.print(f"wrote {out}: {sum(counts.values()):,} rows (" + ", ".join(f"{k} {n:,}" for k, n in counts.items()) + ")")
 
 
 def main() -> None:

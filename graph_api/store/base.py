@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -136,6 +136,11 @@ class GraphStore(abc.ABC):
     async def count_nodes(self) -> dict[str, int]:
         """Number of nodes per kind."""
 
+    @abc.abstractmethod
+    def scan(self, kind: str, scope: Scope, batch: int = 5000) -> AsyncIterator[list[Record]]:
+        """Every node of ``kind`` the scope allows, in id order, ``batch`` at a time (one round
+        trip per batch): exports read whole kinds this way."""
+
     # --- named domain queries --------------------------------------------------------------
     @abc.abstractmethod
     async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
@@ -143,8 +148,13 @@ class GraphStore(abc.ABC):
 
     # --- writes ----------------------------------------------------------------------------
     @abc.abstractmethod
-    async def load(self, data: GraphData, *, replace: bool = False) -> LoadReport:
-        """Write nodes and edges all-or-nothing; ``replace`` wipes the graph in the same transaction."""
+    async def load(self, data: GraphData, *, replace: bool = False,
+                   progress: Callable[[int], None] | None = None) -> LoadReport:
+        """Write nodes and edges all-or-nothing; ``replace`` wipes the graph in the same transaction.
+
+        ``progress`` is called with the number of rows written since its last call; should it
+        raise (Ctrl-C, a test injecting a failure), the write is rolled back like any failure.
+        """
 
     @abc.abstractmethod
     async def wipe(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import neo4j
@@ -213,6 +213,20 @@ class Neo4jStore(GraphStore):
                 out[row["key"]] = [_record(r, rel.target) for r in row["rows"]]
         return out
 
+    async def scan(self, kind_name: str, scope: Scope, batch: int = 5000) -> AsyncIterator[list[Record]]:
+        k = kind(kind_name)
+        params: dict[str, Any] = {"after": "", "limit": batch}
+        parts = ["n.id > $after", *scope_clause(k, "n", scope, params)]
+        query = f"MATCH (n:{_q(k.name)}) {where(parts)} RETURN n {{.*}} AS n ORDER BY n.id LIMIT $limit"
+        while True:  # keyset pages on the id index: each page costs the same however deep
+            rows = await self._read(query, params)
+            if not rows:
+                return
+            yield [_record(row["n"], k.name) for row in rows]
+            if len(rows) < batch:
+                return
+            params["after"] = rows[-1]["n"]["id"]
+
     async def count_nodes(self) -> dict[str, int]:
         rows = await self._read(
             "UNWIND $kinds AS k CALL (k) { MATCH (n) WHERE k IN labels(n) RETURN count(n) AS c } RETURN k, c",
@@ -232,28 +246,47 @@ class Neo4jStore(GraphStore):
         return {k: _native(v) for k, v in merged.items()}
 
     # --- writes ----------------------------------------------------------------------------
-    async def load(self, data: GraphData, *, replace: bool = False) -> LoadReport:
+    async def load(self, data: GraphData, *, replace: bool = False,
+                   progress: Callable[[int], None] | None = None) -> LoadReport:
+        """One transaction, however large: every batch is an ``UNWIND`` statement inside it, so a
+        failure after any number of batches rolls all of them back (Neo4j holds the pending
+        writes in the transaction's memory until the commit)."""
         started = time.perf_counter()
+        report = progress or (lambda n: None)
         nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for kind_name, node_id, props in data.nodes:
             nodes_by_kind[kind_name].append({"id": node_id, "props": props})
         edges_by_shape: dict[tuple[str, str, str], list[list[str]]] = defaultdict(list)
         for src_kind, src_id, rel_type, dst_kind, dst_id in data.edges:
             edges_by_shape[(src_kind, rel_type, dst_kind)].append([src_id, dst_id])
+        cleared_by_shape: dict[tuple[str, str, tuple[str, ...]], list[str]] = defaultdict(list)
+        for kind_name, node_id, rel_type, targets in data.cleared_edges:
+            cleared_by_shape[(kind_name, rel_type, tuple(targets))].append(node_id)
         try:
             async with self.driver.session(database=self.database) as session:
                 tx = await session.begin_transaction()
                 try:
                     if replace:
                         await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
+                    for (kind_name, rel_type, targets), ids in cleared_by_shape.items():
+                        kind(kind_name)
+                        target_test = " OR ".join(f"b:{_q(t)}" for t in targets)
+                        query = (f"UNWIND $ids AS key MATCH (a:{_q(kind_name)} {{id: key}})-[r:{_q(rel_type)}]->(b) "
+                                 f"WHERE {target_test} DELETE r")
+                        for i in range(0, len(ids), BATCH):
+                            await (await tx.run(query, ids=ids[i:i + BATCH])).consume()
+                            report(len(ids[i:i + BATCH]))
                     for kind_name, rows in nodes_by_kind.items():
-                        k = KIND_BY_NAME[kind_name]
+                        k = kind(kind_name)
                         extra = "".join(f" SET n:{_q(label)}" for label in k.extra_labels)
                         query = (f"UNWIND $rows AS row MERGE (n:{_q(k.name)} {{id: row.id}}) "
                                  f"SET n += row.props{extra}")
                         for i in range(0, len(rows), BATCH):
                             await (await tx.run(query, rows=rows[i:i + BATCH])).consume()
+                            report(len(rows[i:i + BATCH]))
                     for (src_kind, rel_type, dst_kind), rows in edges_by_shape.items():
+                        kind(src_kind)
+                        kind(dst_kind)
                         query = (f"UNWIND $rows AS row MATCH (a:{_q(src_kind)} {{id: row[0]}}) "
                                  f"MATCH (b:{_q(dst_kind)} {{id: row[1]}}) MERGE (a)-[:{_q(rel_type)}]->(b) "
                                  f"RETURN count(*) AS n")
@@ -265,6 +298,7 @@ class Neo4jStore(GraphStore):
                                 raise StoreError(
                                     f"{len(chunk) - found} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) "
                                     f"reference nodes that do not exist; nothing was written")
+                            report(len(chunk))
                     await tx.commit()
                 except BaseException:
                     await tx.close()  # rolls back: all or nothing

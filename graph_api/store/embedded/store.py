@@ -15,7 +15,7 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,20 @@ def _gc_paused() -> Iterator[None]:
 async def _gc_paused_async() -> AsyncIterator[None]:
     with _gc_paused():
         yield
+
+
+WRITE_CHUNK = 50_000  # rows per executemany: progress is reported between chunks
+
+
+def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _labels(kind_name: str) -> tuple[str, ...]:
@@ -219,6 +233,16 @@ class EmbeddedStore(GraphStore):
                 out[node_id] = [self._record(ok, oi, p) for oi, ok, p in found]
         return out
 
+    async def scan(self, kind_name: str, scope: Scope, batch: int = 5000) -> AsyncIterator[list[Record]]:
+        k = kind(kind_name)
+        visible = in_scope(k, scope)
+        nodes = self.by_kind[k.name]
+        ids = sorted(i for i, p in nodes.items() if visible is None or visible(i, p))
+        for start in range(0, len(ids), batch):
+            # a node deleted meanwhile is skipped; its id was read under the same lock-free snapshot
+            yield [self._record(k.name, i, nodes[i]) for i in ids[start:start + batch] if i in nodes]
+            await asyncio.sleep(0)  # let requests in between pages
+
     async def count_nodes(self) -> dict[str, int]:
         return {name: len(nodes) for name, nodes in self.by_kind.items()}
 
@@ -226,7 +250,8 @@ class EmbeddedStore(GraphStore):
         return figures.article_figures(self, district_id, scope)
 
     # --- writes ----------------------------------------------------------------------------
-    async def load(self, data: GraphData, *, replace: bool = False) -> LoadReport:
+    async def load(self, data: GraphData, *, replace: bool = False,
+                   progress: Callable[[int], None] | None = None) -> LoadReport:
         started = time.perf_counter()
         async with self._lock, _gc_paused_async():
             existing = (lambda kind_name, node_id: False) if replace else \
@@ -239,13 +264,22 @@ class EmbeddedStore(GraphStore):
                 base = merged.get(key)
                 if base is None:
                     base = dict(self.by_kind[kind_name][node_id]) if existing(kind_name, node_id) else {}
-                base.update(props)  # SET n += props
+                base.update(props)  # SET n += props; None removes the property, as in Cypher
+                for name in [n for n, v in props.items() if v is None]:
+                    del base[name]
                 merged[key] = base
+            for kind_name, _, _, targets in data.cleared_edges:
+                kind(kind_name)
+                for target in targets:
+                    kind(target)
             self._check_edges(data, merged, existing)
             unique_rows = self._check_unique(merged, replace)
             edges = sorted({tuple(e) for e in data.edges})  # key order: much faster B-tree inserts
+            removed = [] if replace else self._cleared(data.cleared_edges)
             try:
                 with self.file.transaction() as conn:
+                    conn.executemany("DELETE FROM edges WHERE src_kind = ? AND src_id = ? AND type = ? "
+                                     "AND dst_kind = ? AND dst_id = ?", removed)
                     if replace:
                         conn.execute("DELETE FROM unique_values")
                         conn.execute("DELETE FROM edges")
@@ -253,12 +287,18 @@ class EmbeddedStore(GraphStore):
                     if not replace:
                         conn.executemany("DELETE FROM unique_values WHERE kind = ? AND id = ?",
                                          [key for key in merged if self._constraints_for(key[0])])
-                    conn.executemany(
-                        "INSERT INTO nodes (kind, id, props) VALUES (?, ?, ?) "
-                        "ON CONFLICT (kind, id) DO UPDATE SET props = excluded.props",
-                        [(k, i, encode_props({n: v for n, v in p.items() if n != "id"})) for (k, i), p in merged.items()])
+                    report = progress or (lambda n: None)  # may raise (Ctrl-C, an injected failure): rolls back
+                    report(len(removed))
+                    node_rows = ((k, i, encode_props({n: v for n, v in p.items() if n != "id"}))
+                                 for (k, i), p in merged.items())
+                    for chunk in _chunks(node_rows, WRITE_CHUNK):
+                        conn.executemany("INSERT INTO nodes (kind, id, props) VALUES (?, ?, ?) "
+                                         "ON CONFLICT (kind, id) DO UPDATE SET props = excluded.props", chunk)
+                        report(len(chunk))
                     conn.executemany("INSERT INTO unique_values VALUES (?, ?, ?, ?, ?)", unique_rows)
-                    conn.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)", edges)
+                    for chunk in _chunks(iter(edges), WRITE_CHUNK):
+                        conn.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)", chunk)
+                        report(len(chunk))
             except sqlite3.IntegrityError as exc:
                 raise StoreError(f"a uniqueness or reference constraint refused the data, nothing was written: {exc}") from exc
             except (sqlite3.Error, UnicodeEncodeError) as exc:
@@ -268,6 +308,8 @@ class EmbeddedStore(GraphStore):
                     self.graph = nx.MultiDiGraph()
                     self.by_kind = {name: {} for name in KIND_BY_NAME}
                     self.unique = {c: {} for c in self.constraints}
+                for sk, si, rt, dk, di in removed:
+                    self.graph.remove_edge((sk, si), (dk, di), key=rt)
                 for (kind_name, node_id), props in merged.items():
                     self._put_node(kind_name, node_id, props)
                 self.graph.add_edges_from(((sk, si), (dk, di), rt) for sk, si, rt, dk, di in edges)
@@ -275,6 +317,18 @@ class EmbeddedStore(GraphStore):
                 self._rebuild()
                 raise
         return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
+
+    def _cleared(self, cleared: Sequence[tuple[str, str, str, tuple[str, ...]]]) -> list[tuple[str, str, str, str, str]]:
+        """The stored edges that ``cleared_edges`` asks to remove."""
+        out = []
+        for kind_name, node_id, rel_type, targets in cleared:
+            key = (kind_name, node_id)
+            if key not in self.graph:
+                continue
+            for (other_kind, other_id), edges in self.graph.succ[key].items():
+                if other_kind in targets and rel_type in edges:
+                    out.append((kind_name, node_id, rel_type, other_kind, other_id))
+        return sorted(set(out))
 
     def _check_edges(self, data: GraphData, merged: Mapping[NodeKey, Any], existing: Any) -> None:
         missing: dict[tuple[str, str, str], int] = defaultdict(int)
