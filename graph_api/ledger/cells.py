@@ -26,7 +26,7 @@ class CellError(ValueError):
 
 Converter = Callable[[Any], Any]
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (it counts 1900-02-29, so day 60 onwards lines up)
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (it counts 1900-02-29, so day 61 onwards lines up)
 LIST_SPLIT = re.compile(r"[;；、,，|\n]+")
 DATE_PARTS = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*$")
 DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
@@ -49,6 +49,8 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 10_000_000 <= value <= 99_991_231 and value == int(value):  # 20210701 typed into Excel is a number
+            return parse_date(str(int(value)))
         return _excel_serial(value)
     if isinstance(value, str):
         text = value.strip()
@@ -72,8 +74,12 @@ def parse_date(value: Any) -> dt.date:
 
 
 def _excel_serial(number: float) -> dt.date:
-    if number != int(number) or not 1 <= number <= 2958465:
+    if not 1 <= number <= 2958465 or number != int(number):  # (NaN fails the range test)
         raise CellError("不是有效的 Excel 日期序号", "not a valid Excel date serial number")
+    if number == 60:  # Excel's 1900-02-29, a day that never was
+        raise CellError("日期不存在", "no such date")
+    if number < 60:  # before Excel's phantom leap day: day 1 is 1900-01-01
+        return EXCEL_EPOCH + dt.timedelta(days=int(number) + 1)
     return EXCEL_EPOCH + dt.timedelta(days=int(number))
 
 
@@ -162,6 +168,9 @@ def id_number_problem(text: str) -> tuple[str, str] | None:
 
 
 def parse_id_number(value: Any) -> str:
+    if isinstance(value, float):  # Excel keeps 15 digits of a number: the last ones are already lost
+        raise CellError("身份证号被存成了数字，后几位已丢失：请将该列设为文本格式后重新填写",
+                        "the ID number was stored as a number and lost its last digits: format the column as text")
     text = parse_text(value).upper()
     problem = id_number_problem(text)
     if problem:
@@ -172,7 +181,9 @@ def parse_id_number(value: Any) -> str:
 def enum_converter(enum_type: Any) -> Converter:
     by_label: dict[str, str] = {}
     for member in enum_type:
-        for label in (member.value, member.zh, member.en):
+        # 高风险（每周走访） is also typed as 高风险: the label before its bracketed note counts
+        # and 高中/中专 as 高中 or 中专: each part of a label joined with / counts too
+        for label in (member.value, member.zh, member.en, member.zh.split("（")[0], *member.zh.split("/")):
             by_label[label.strip().lower()] = member.value
             by_label[label.strip()] = member.value
 

@@ -58,12 +58,14 @@ class ImportProblem:
     def __str__(self) -> str:
         where = " · ".join(x for x in (self.file, self.sheet, f"第{self.row}行 row {self.row}" if self.row else "",
                                        self.column) if x)
-        value = "" if self.value is None else f" = {self.value!r}"
+        shown = self.value.isoformat() if isinstance(self.value, dt.date) else self.value
+        value = "" if shown is None else f" = {shown!r}"
         return f"{where}{value}: {self.reason_zh} / {self.reason_en}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column,
-                "value": None if self.value is None else str(self.value),
+                "value": None if self.value is None else
+                (self.value.isoformat() if isinstance(self.value, dt.date) else str(self.value)),
                 "reason_zh": self.reason_zh, "reason_en": self.reason_en}
 
 
@@ -153,6 +155,9 @@ class ImportPlan:
 
     def refuse_if_problems(self) -> None:
         if self.problems:
+            # in the order staff read them: by file, sheet (dependency order), row
+            order = {(i.sheet.file, i.sheet.name): n for n, i in enumerate(self.sheets)}
+            self.problems.sort(key=lambda p: (order.get((p.file, p.sheet), -1), p.row or 0))
             raise ImportRefused(self.problems, self.more_problems)
 
 
@@ -453,7 +458,9 @@ def _derive_scopes(plan: ImportPlan, resolver: _Resolver) -> dict[tuple[str, str
         given = (row.props.get("streetId"), row.props.get("communityId"))
         stored = resolver.stored.get(kind, {}).get(node_id) or {}
         if "streetId" not in row.props and "communityId" not in row.props and stored:
-            given = (stored.get("streetId"), stored.get("communityId"))
+            given = (stored.get("streetId"), stored.get("communityId"))  # the sheet says nothing: kept
+            if m.scope_strict:
+                given = (None, None)  # but a record that moved takes the scope of its new parent
         derived: tuple[str | None, str | None] = (None, None)
         for name in m.scope_from:
             targets = row.rels.get(name)
@@ -471,17 +478,17 @@ def _derive_scopes(plan: ImportPlan, resolver: _Resolver) -> dict[tuple[str, str
                     break
             if derived != (None, None):
                 break
-        if kind == "Community":
-            derived = (derived[0], node_id)
-        if given == (None, None) or (not m.scope_strict and given[0] is None and given[1] is None):
-            result = derived
-        else:
+        if derived == (None, None):
+            result = given if given != (None, None) else _scope_of_record(kind, stored, node_id) if stored else given
+        elif not m.scope_strict and given != (None, None):
             result = given
-            if m.scope_strict and derived != (None, None) and given != derived:
-                column = "streetId" if given[0] != derived[0] else "communityId"
-                plan.row_problem(row, column, given[0] if column == "streetId" else given[1],
-                                 f"与所在上级记录的所属街道/社区不一致（应为 {derived[0]} / {derived[1]}）",
-                                 f"disagrees with the record it belongs to (should be {derived[0]} / {derived[1]})")
+        else:
+            result = derived
+            for name, mine, theirs in (("streetId", given[0], derived[0]), ("communityId", given[1], derived[1])):
+                if m.scope_strict and mine is not None and mine != theirs:
+                    plan.row_problem(row, name, mine,
+                                     f"与所属上级记录的所属街道/社区不一致（应为 {derived[0]} / {derived[1]}）",
+                                     f"disagrees with the record it belongs to (should be {derived[0]} / {derived[1]})")
         active.discard(key)
         memo[key] = result
         return result

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 from graph_api.ledger.mapping import Mapping, mappings, normalise_header
 
 HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the header row
+NOTES_SHEET = "填写说明"  # the sheets a template (graph_api.ledger.template) adds beside the kinds' sheets:
+CHOICES_SHEET = "选项"  # read back, they are not data
 
 
 class UnreadableFile(ValueError):
@@ -40,19 +43,19 @@ class Sheet:
 
 def decode_text(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM) or GB18030, the encodings Excel and WPS save CSV in."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8):].decode("utf-8")
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
         return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError as exc:  # (after a BOM the file must be in that encoding)
         raise UnreadableFile(f"{file}: 不是 UTF-8 或 GB18030 编码的文本 / not UTF-8 or GB18030 text "
-                             f"(byte {exc.start})") from None
+                             f"({exc.encoding}, byte {exc.start})") from None
 
 
 def _score(headers: list[Any]) -> int:
@@ -104,8 +107,10 @@ def _table(file: str, name: str, raw_rows: Iterator[list[Any]] | list[list[Any]]
 
 def read_csv(path: Path) -> list[Sheet]:
     text = decode_text(path.read_bytes(), path.name)
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    # the first line with a separator decides (a title line above the header has none); data
+    # lines may hold lists such as 唱歌,跳舞 in a tab-separated file
+    first = next((line for line in text[:65536].splitlines() if "\t" in line or "," in line), "")
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     sheet = _table(path.name, path.stem, reader)
     return [sheet] if sheet else []
@@ -117,11 +122,14 @@ def read_xlsx(path: Path) -> list[Sheet]:
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(f"{path.name}: 不是可读的 Excel 工作簿 / not a readable .xlsx workbook: {exc}") from None
     sheets = []
     try:
         for ws in workbook.worksheets:
+            if ws.title in (NOTES_SHEET, CHOICES_SHEET):
+                continue
+            ws.reset_dimensions()  # some writers record a wrong used range (A1): read every row and cell
             sheet = _table(path.name, ws.title, ws.iter_rows(values_only=True))
             if sheet is not None:
                 sheets.append(sheet)

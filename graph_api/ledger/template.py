@@ -13,11 +13,10 @@ from graph_api.domain.model import KIND_BY_NAME
 from graph_api.ledger.cells import FORMAT_OF_PROP
 from graph_api.ledger.export import LIST_JOIN, store_rows
 from graph_api.ledger.mapping import Column, Mapping, dependency_order, mapping_for
+from graph_api.ledger.readers import CHOICES_SHEET, NOTES_SHEET
 from graph_api.store.base import GraphStore, Scope
 
 TEMPLATE_ROWS = 2000  # rows the drop-down lists cover
-NOTES_SHEET = "填写说明"
-CHOICES_SHEET = "选项"
 
 
 def _type_text(column: Column) -> tuple[str, str]:
@@ -96,6 +95,9 @@ def write_template(kinds: Sequence[str], out: Path) -> Path:
                 cell.fill = required_fill
             cell.comment = Comment(f"{zh}（{en}）\n{fmt_zh}" + ("\n必填" if required else ""), "graph-api")
             ws.column_dimensions[get_column_letter(index)].width = max(10, min(30, len(column.header) * 2 + 4))
+            if column.prop is None or column.prop.type is str:
+                # keys, codes, ID and phone numbers stay as typed: Excel keeps only 15 digits of a number
+                ws.column_dimensions[get_column_letter(index)].number_format = "@"
             notes.append([mapping.sheets[0], column.header, zh, en, "是" if required else "",
                           fmt_zh, fmt_en, "、".join(column.headers[1:])])
             prop = column.prop
