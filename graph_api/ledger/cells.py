@@ -8,6 +8,7 @@ lookup or a regular expression on the fast path.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -131,6 +132,8 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, bool):
@@ -162,7 +165,7 @@ def id_number_problem(text: str) -> tuple[str, str] | None:
         dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         return ("身份证号中的出生日期不存在", "the birth date inside the ID number does not exist")
-    if ID_CHECK[sum(int(d) * w for d, w in zip(text, ID_WEIGHTS)) % 11] != text[17]:
+    if ID_CHECK[sum(map(operator.mul, map(int, text[:17]), ID_WEIGHTS)) % 11] != text[17]:
         return ("身份证号校验码不对", "the ID number's check digit is wrong")
     return None
 

@@ -43,6 +43,8 @@ REQUIRED_PARENT = {"Community": "street", "Area": "parent", "Complex": "parent",
 SIGNED_INTS = {("Household", "floor")}
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total)
+#: relationship fields by kind and name (Kind.rel scans a tuple: too slow per cell)
+RELS = {k.name: {r.field: r for r in k.rels} for k in KIND_BY_NAME.values()}
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,8 @@ class _Resolver:
             have.update(await self.store.get_nodes(kind, wanted[start:start + LOOKUP_BATCH], EVERYTHING))
 
     def kind_of(self, target: str, key: str) -> str | None:
+        if target in KIND_BY_NAME:  # a concrete kind: one lookup in the import, one in the store
+            return target if key in self.plan.rows.get(target, ()) or key in self.stored.get(target, ()) else None
         for k in target_kinds(target):
             if key in self.plan.rows.get(k, ()) or key in self.stored.get(k, ()):
                 return k
@@ -371,7 +375,7 @@ async def check_and_compare(plan: ImportPlan, store: GraphStore, progress: Progr
         k = KIND_BY_NAME[kind]
         for r in rows.values():
             for name, keys in r.rels.items():
-                for t in target_kinds(k.rel(name).target):
+                for t in target_kinds(RELS[kind][name].target):
                     wanted[t].update(key for key in keys if key not in plan.rows.get(t, ()))
     for target, keys in wanted.items():
         await resolver.fetch(target, keys)
@@ -467,7 +471,7 @@ def _derive_scopes(plan: ImportPlan, resolver: _Resolver) -> dict[tuple[str, str
             if targets is None and stored:
                 continue  # column absent: the stored keys stand
             for target_key in targets or ():
-                target_kind = resolver.kind_of(KIND_BY_NAME[kind].rel(name).target, target_key)
+                target_kind = resolver.kind_of(RELS[kind][name].target, target_key)
                 if target_kind is None:
                     continue
                 t_scope = scope(target_kind, target_key)
@@ -668,6 +672,7 @@ def _compare(plan: ImportPlan, resolver: _Resolver,
         k = KIND_BY_NAME[kind]
         counts = plan.counts.setdefault(kind, KindCounts())
         stored_kind = resolver.stored.get(kind, {})
+        rels = RELS[kind]
         for r in rows.values():
             props = dict(r.props)
             if k.scoped:
@@ -676,14 +681,14 @@ def _compare(plan: ImportPlan, resolver: _Resolver,
                     props["streetId"] = street
                 if community is not None or "communityId" in props:
                     props["communityId"] = community
-            links = {name: [(resolver.kind_of(k.rel(name).target, key), key) for key in keys]
+            links = {name: [(resolver.kind_of(rels[name].target, key), key) for key in keys]
                      for name, keys in r.rels.items()}
             stored = stored_kind.get(r.id)
             if stored is None:
                 counts.created += 1
                 data.nodes.append((kind, r.id, {n: v for n, v in props.items() if v is not None}))
                 for name, targets in links.items():
-                    rel_type = k.rel(name).type
+                    rel_type = rels[name].type
                     data.edges.extend((kind, r.id, rel_type, tk, tid) for tk, tid in targets if tk)
                 continue
             changed_props = {n: v for n, v in props.items() if stored.get(n) != v}

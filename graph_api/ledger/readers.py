@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Iterator
@@ -94,15 +95,22 @@ def _table(file: str, name: str, raw_rows: Iterator[list[Any]] | list[list[Any]]
     width = len(headers)
     rows: list[tuple[int, list[Any]]] = []
     number = best + 1
-    for row in [*head[best + 1:], *it]:
+    for row in itertools.chain(head[best + 1:], it):
         number += 1
-        cells = list(row[:width])
+        cells = row if type(row) is list and len(row) == width else list(row[:width])
         if len(cells) < width:
             cells.extend([None] * (width - len(cells)))
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        if _blank(cells):
             continue  # blank rows between blocks are common in hand-kept sheets
         rows.append((number, cells))
     return Sheet(file=file, name=name, headers=headers, header_row=best + 1, rows=rows)
+
+
+def _blank(cells: list[Any]) -> bool:
+    try:
+        return not "".join(cells).strip()  # text cells (CSV): one C call
+    except TypeError:  # numbers, dates or None from a workbook
+        return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def read_csv(path: Path) -> list[Sheet]:
