@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -148,10 +149,16 @@ def parse_text(value: Any) -> str:
 
 
 def parse_phone(value: Any) -> str:
-    text = re.sub(r"[\s()（）]", "", parse_text(value))
+    text = parse_text(value)
+    if MOBILE.match(text):
+        return text  # the common case, already clean
+    # full-width digits (１３９…) and dashes or spaces inside a mobile (139-0000-1234) as staff type them
+    text = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", text))
     if text.startswith("+86"):
         text = text[3:]
-    if MOBILE.match(text) or LANDLINE.match(text) or LOCAL.match(text):
+    if MOBILE.match(text.replace("-", "")):
+        return text.replace("-", "")
+    if LANDLINE.match(text) or LOCAL.match(text):
         return text
     raise CellError("电话号码格式不对：应为11位手机号（1开头）或带区号的固定电话",
                     "not a phone number: 11-digit mobile starting with 1, or a landline with area code")

@@ -24,7 +24,7 @@ teams and activities. Communities are larger than the sample's (about 3,300 hous
 walk-ups, mid-rise and high-rise buildings). Codes follow the sample: district 6 digits (an
 invented prefecture ``2199``), street +3, community +3, area +2, complex +2, building +3, unit
 +2; a household is ``<unit id>-<room>``; grid ids equal their codes. Ids of other records start
-with their community's code (``219901001001-M0007``), so tiers never collide within a tier.
+with their community's code (``219901001001-M0007``), so they never collide within a tier.
 
 Planted gaps (the twelve checks of the sample's ``plantedGaps``) are decided by a plan made
 before any record is generated, from the grid shapes alone, so the full list is known up front:
@@ -347,9 +347,7 @@ class _TierPlan:
 
 
 def _tier(tier: str) -> Tier:
-    found = TIERS.get(tier) if isinstance(tier, str) else None
-    if found is None:
-        found = TIERS.get(tier.upper()) if isinstance(tier, str) else None
+    found = TIERS.get(tier.upper()) if isinstance(tier, str) else None
     if found is None:
         raise ValueError(f"unknown tier {tier!r}: one of {', '.join(TIERS)}")
     return found
@@ -370,7 +368,10 @@ def _shape(rng: random.Random, code: str, name: str, target: int) -> tuple[list[
             if households >= target:
                 break
             n = sum(len(ar.complexes) for ar in areas)
-            cx_name = (complex_names[n] + rng.choice(COMPLEX_SUFFIXES)) if n < len(complex_names) else f"{name}第{n + 1}小区"
+            if n < len(complex_names):
+                cx_name = complex_names[n] + rng.choice(COMPLEX_SUFFIXES)
+            else:
+                cx_name = f"{name}第{n + 1}小区"
             cx = _Complex(f"{area.code}{x:02d}", cx_name)
             area.complexes.append(cx)
             for b in range(1, rng.randint(3, 12) + 1):
@@ -388,6 +389,8 @@ def _branch_sizes(rng: random.Random, members: int) -> list[int]:
     """Branch sizes: big branches of at most 50 (largest first), sometimes a small one of 3-6."""
     small = rng.randint(3, 6) if rng.random() < 0.35 else 0
     rest = members - small
+    if rest <= 50:
+        return [rest] + ([small] if small else [])
     nb = max(1, math.ceil(rest / rng.randint(34, 44)))
     while True:
         weights = [rng.uniform(0.85, 1.15) for _ in range(nb)]
@@ -474,15 +477,16 @@ def _plant_gaps(plan: _TierPlan, rng: random.Random) -> list[dict[str, str]]:
                 f"中共{c.name}第一支部有{c.branch_sizes[0]}名党员，未设支部委员会",
                 f"branch 1 of {c.name} has {c.branch_sizes[0]} members but no branch committee"))
         # members: numbers 2.. (1 is the community secretary); lost and unreported are distinct
-        picked = rng.sample(range(2, c.members + 1), count("member_out_of_contact") + count("employed_member_not_reported"))
-        for number in picked[:count("member_out_of_contact")]:
+        n_lost, n_unreported = count("member_out_of_contact"), count("employed_member_not_reported")
+        picked = rng.sample(range(2, c.members + 1), n_lost + n_unreported)
+        for number in picked[:n_lost]:
             last = AS_OF - dt.timedelta(days=rng.randint(190, 420))
             c.lost_members[number] = last
             mid = f"{c.code}-M{number:04d}"
             found["member_out_of_contact"].append(_gap(
                 "member_out_of_contact", "Member", mid, f"{c.name}党员{mid}最近联系于{last.isoformat()}，已失联超过6个月",
                 f"member of {c.name} last contacted on {last.isoformat()}, out of contact for 6+ months"))
-        for number in picked[count("member_out_of_contact"):]:
+        for number in picked[n_lost:]:
             c.unreported_members.append(number)
             mid = f"{c.code}-M{number:04d}"
             found["employed_member_not_reported"].append(_gap(
@@ -528,7 +532,8 @@ def _plant_gaps(plan: _TierPlan, rng: random.Random) -> list[dict[str, str]]:
                 "big_committee_without_part_time_member", "PartyOrg", f"PO{c.code}D",
                 f"{c.name}大党委尚未吸纳驻区单位党组织负责人担任兼职委员",
                 f"the big Party committee of {c.name} has no part-time member from a resident unit"))
-        for number in sorted(rng.sample(range(1, c.joint_units + 1), min(c.joint_units, count("joint_unit_resources_no_project")))):
+        idle = min(c.joint_units, count("joint_unit_resources_no_project"))
+        for number in sorted(rng.sample(range(1, c.joint_units + 1), idle)):
             c.idle_joint_units.append(number)
             jid = f"{c.code}-JU{number:02d}"
             found["joint_unit_resources_no_project"].append(_gap(
@@ -614,7 +619,8 @@ def generate_tier(tier: str, seed: int = DEFAULT_SEED) -> Iterator[GraphData]:
             "dataNote": f"生成数据（全部虚构），{t.zh}，种子{seed}；{CITY_NAME}{d.name}。 "
                         f"Generated data, all invented: tier {t.name}, {t.en}, seed {seed}."}))
         head.nodes.append(("PartyOrg", f"PO{d.code}", {"name": f"中共{CITY_NAME}{d.name}委员会",
-                                                       "kind": "DISTRICT_COMMITTEE", "foundedDate": dt.date(1984, 6, 1)}))
+                                                       "kind": "DISTRICT_COMMITTEE",
+                                                       "foundedDate": dt.date(1984, 6, 1)}))
     yield head
     index = 0
     for d in plan.districts:
@@ -802,7 +808,8 @@ class _CommunityBuilder:
                                     care = CARE_COMBOS[bisect.bisect(care_cum, random_() * total)][0]
                                 if care:
                                     props["careCategories"] = list(care)
-                                    props["riskTier"] = _pick(rng, ("HIGH", "KEY", "GENERAL"), RISK_WEIGHTS[care[-1] if care[-1] == "STUDENT_AID" else care[0]])
+                                    weights = RISK_WEIGHTS[care[-1] if care[-1] == "STUDENT_AID" else care[0]]
+                                    props["riskTier"] = _pick(rng, ("HIGH", "KEY", "GENERAL"), weights)
                                     if care[0] == "ELDERLY_ALONE":
                                         props["size"] = 1
                                     elif care[-1] == "STUDENT_AID":
@@ -858,7 +865,8 @@ class _CommunityBuilder:
         slot = rng.randrange(prev)
         for k in range(prev):
             if again is not None and k == slot:
-                name, gender, birth, edu, party = again["name"], again["gender"], again["birth"], again["edu"], again["party"]
+                name, gender, birth = again["name"], again["gender"], again["birth"]
+                edu, party = again["edu"], again["party"]
             else:
                 male = rng.random() < 0.4
                 name, gender = self.name(), "MALE" if male else "FEMALE"
@@ -902,8 +910,9 @@ class _CommunityBuilder:
             chunk = ordered[pos:pos + size]
             pos += size
             has_committee = size >= 7 and not (bi == 1 and c.branch_without_committee)
-            nodes.append(("PartyOrg", bid, {**scope, "name": f"中共{c.name}第{_cn(bi)}支部" + ("委员会" if has_committee else ""),
-                                            "kind": "BRANCH", "foundedDate": _day(rng, dt.date(2005, 1, 1), dt.date(2019, 12, 31)),
+            name = f"中共{c.name}第{_cn(bi)}支部" + ("委员会" if has_committee else "")
+            founded = _day(rng, dt.date(2005, 1, 1), dt.date(2019, 12, 31))
+            nodes.append(("PartyOrg", bid, {**scope, "name": name, "kind": "BRANCH", "foundedDate": founded,
                                             "hasBranchCommittee": has_committee}))
             edges.append(("PartyOrg", bid, "UNDER", "PartyOrg", self.cc))
             for m in chunk:
@@ -1155,7 +1164,8 @@ class _CommunityBuilder:
                 last = late or AS_OF - dt.timedelta(days=rng.randint(0, VISIT_MARGIN[tier]))
                 since = _day(rng, dt.date(2019, 3, 1), min(last, dt.date(2022, 3, 1)))
             member = helpers[i * k // len(wanted)]
-            nodes.append(("Pairing", pid, {**scope, "kind": kind, "since": since, "lastVisitDate": last, "status": status}))
+            nodes.append(("Pairing", pid, {**scope, "kind": kind, "since": since, "lastVisitDate": last,
+                                           "status": status}))
             edges.append(("Pairing", pid, "BY_MEMBER", "Member", member["id"]))
             edges.append(("Pairing", pid, "FOR_HOUSEHOLD", "Household", self.hh_ids[h]))
             items = member["props"].get("serviceItems", [])
@@ -1219,7 +1229,8 @@ class _CommunityBuilder:
         props = {**self.scope, "title": title, "category": category}
         items = RESOURCE_ITEMS.get(category)
         if items:
-            props["serviceItems"] = sorted(rng.sample(items, min(len(items), rng.randint(1, 2))), key=SERVICE_ORDER.index)
+            chosen = rng.sample(items, min(len(items), rng.randint(1, 2)))
+            props["serviceItems"] = sorted(chosen, key=SERVICE_ORDER.index)
         props.update(capacity=capacity, claimed=rng.randint(0, capacity), validFrom=start, validTo=_add_years(start, 2))
         self.nodes.append(("Resource", rid, props))
         self.edges.append(("Resource", rid, "OFFERED_BY", offered_by[0], offered_by[1]))
@@ -1248,16 +1259,18 @@ class _CommunityBuilder:
         return nid
 
     def project(self, grid: tuple[str, str], title: str, category: str, claimed: dt.date, claimer: tuple[str, str],
-                status: str | None = None, **extra: Any) -> dict[str, Any]:
+                status: str | None = None, brand: str | None = None, **extra: Any) -> dict[str, Any]:
         rng = self.rng
         pid = self.next_id("PJ", 3)
         if status is None:
-            status = "DONE" if claimed.year < 2022 else _pick(rng, ("CLAIMED", "IN_PROGRESS", "DONE"), (0.25, 0.45, 0.3))
-        props = {**self.scope, "title": title, **{k: v for k, v in extra.items() if k == "brand"},
+            status = "DONE" if claimed.year < 2022 else _pick(rng, ("CLAIMED", "IN_PROGRESS", "DONE"),
+                                                              (0.25, 0.45, 0.3))
+        props = {**self.scope, "title": title, **({"brand": brand} if brand else {}),
                  "category": category, "status": status, "claimedDate": claimed}
         if status == "DONE":
-            props["completedDate"] = min(claimed + dt.timedelta(days=rng.randint(30, 120)), AS_OF - dt.timedelta(days=3))
-        props.update({k: v for k, v in extra.items() if k != "brand"})
+            done = claimed + dt.timedelta(days=rng.randint(30, 120))
+            props["completedDate"] = min(done, AS_OF - dt.timedelta(days=3))
+        props.update(extra)
         self.nodes.append(("Project", pid, props))
         self.edges.append(("Project", pid, "CLAIMED_BY", claimer[0], claimer[1]))
         self.edges.append(("Project", pid, "LOCATED_IN", grid[0], grid[1]))
@@ -1289,7 +1302,8 @@ class _CommunityBuilder:
                       quantity=rng.randint(1, 3) if category == "GOODS" else None)
         for title, category in rng.sample((("申请加装电梯（条件不具备）", "FACILITY"), ("要求调换公租房（非社区职责）", "HARDSHIP"),
                                            ("要求拆除邻居违建（已转交执法部门）", "ENVIRONMENT")), rng.randint(1, 2)):
-            self.need(title, category, "CLOSED", AS_OF - dt.timedelta(days=rng.randint(120, 300)), grid=self.a_complex())
+            opened = AS_OF - dt.timedelta(days=rng.randint(120, 300))
+            self.need(title, category, "CLOSED", opened, grid=self.a_complex())
         # 2. the community's brand project, claimed by its Party committee
         if self.brand:
             proj = self.project(("Community", c.code), f"“{self.brand}”党建项目", "SERVICE",
@@ -1314,7 +1328,8 @@ class _CommunityBuilder:
             title, category, item = rng.choice(SERVICE_PROJECTS[u["kind"]])
             proj = self.project(("Community", c.code), f"{u['name']}{title}", category,
                                 _day(rng, dt.date(2022, 1, 10), dt.date(2022, 6, 15)), ("JointUnit", u["id"]),
-                                investmentYuan=rng.randrange(800, 6000, 100), plannedCapacity=rng.choice((20, 30, 50, 100)))
+                                investmentYuan=rng.randrange(800, 6000, 100),
+                                plannedCapacity=rng.choice((20, 30, 50, 100)))
             self.edges.append(("Project", proj["id"], "USES", "Resource", u["resources"][0]))
             if rng.random() < 0.8:
                 hh = rng.choice(self.care) if item and self.care else None
@@ -1350,9 +1365,9 @@ class _CommunityBuilder:
             specs.append((f"{c.name}“{self.brand}”便民服务", "SERVICE_BRAND", here, self.cc, ["CONVENIENCE", "RELIEF"]))
         for name, kind, grid, org, categories in specs:
             sid = self.next_id("SC", 2)
+            opened = _day(rng, dt.date(2018, 6, 1), dt.date(2021, 6, 30))
             self.nodes.append(("ServiceCarrier", sid, {**self.scope, "name": name, "kind": kind,
-                                                       "serviceCategories": categories,
-                                                       "openedDate": _day(rng, dt.date(2018, 6, 1), dt.date(2021, 6, 30))}))
+                                                       "serviceCategories": categories, "openedDate": opened}))
             self.edges.append(("ServiceCarrier", sid, "LOCATED_IN", grid[0], grid[1]))
             self.edges.append(("ServiceCarrier", sid, "RUN_BY", "PartyOrg", org))
 
@@ -1395,8 +1410,8 @@ class _CommunityBuilder:
                           members=self.troupe_members)
         for team_id, crew in self.assault:
             if crew and rng.random() < 0.5:
-                self.activity(f"{c.name}疫情防控卡点值守", "EPIDEMIC_DUTY", _day(rng, dt.date(2020, 1, 27), dt.date(2020, 3, 15)),
-                              team=team_id, members=crew)
+                date = _day(rng, dt.date(2020, 1, 27), dt.date(2020, 3, 15))
+                self.activity(f"{c.name}疫情防控卡点值守", "EPIDEMIC_DUTY", date, team=team_id, members=crew)
 
 
 # --- command line: counts and timing of a tier ----------------------------------------------------------
@@ -1431,9 +1446,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {check:<40} {counts.get(check, 0):>6}")
 
 
-if __name__ == "__main__":
-    main(sys.argv[1:])
-
-
 __all__ = ["TIERS", "Tier", "GAP_RATES", "GAP_CHECKS", "AS_OF", "DEFAULT_SEED", "generate_tier", "planted_gaps",
            "tier_households"]
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

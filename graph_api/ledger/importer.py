@@ -17,9 +17,12 @@ the reason in Chinese and English.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ REQUIRED_PARENT = {"Community": "street", "Area": "parent", "Complex": "parent",
 SIGNED_INTS = {("Household", "floor")}
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total)
+SINGLE_KEY = re.compile(r"[^\s;；、,，|]+")
 #: relationship fields by kind and name (Kind.rel scans a tuple: too slow per cell)
 RELS = {k.name: {r.field: r for r in k.rels} for k in KIND_BY_NAME.values()}
 
@@ -251,7 +255,7 @@ def _parse_sheet(plan: ImportPlan, index: int, info: SheetInfo, progress: Progre
         values: dict[str, Any] = {}
         for i, name, convert in props:
             value = cells[i]
-            if value is None or (value.__class__ is str and not value.strip()):
+            if value is None or (value.__class__ is str and (not value or value.isspace())):
                 values[name] = None
                 continue
             try:
@@ -264,6 +268,9 @@ def _parse_sheet(plan: ImportPlan, index: int, info: SheetInfo, progress: Progre
         links: dict[str, list[str]] = {}
         for i, name, many in rels:
             value = cells[i]
+            if value.__class__ is str and SINGLE_KEY.fullmatch(value):
+                links[name] = [value]  # the common case: one key, nothing to split or strip
+                continue
             try:
                 keys = [] if is_blank(value) else split_keys(value)
             except CellError as exc:
@@ -681,16 +688,19 @@ def _compare(plan: ImportPlan, resolver: _Resolver,
                     props["streetId"] = street
                 if community is not None or "communityId" in props:
                     props["communityId"] = community
-            links = {name: [(resolver.kind_of(rels[name].target, key), key) for key in keys]
-                     for name, keys in r.rels.items()}
             stored = stored_kind.get(r.id)
             if stored is None:
                 counts.created += 1
                 data.nodes.append((kind, r.id, {n: v for n, v in props.items() if v is not None}))
-                for name, targets in links.items():
-                    rel_type = rels[name].type
-                    data.edges.extend((kind, r.id, rel_type, tk, tid) for tk, tid in targets if tk)
+                for name, keys in r.rels.items():
+                    rel = rels[name]
+                    for key in keys:
+                        target = resolver.kind_of(rel.target, key)
+                        if target:
+                            data.edges.append((kind, r.id, rel.type, target, key))
                 continue
+            links = {name: [(resolver.kind_of(rels[name].target, key), key) for key in keys]
+                     for name, keys in r.rels.items()}
             changed_props = {n: v for n, v in props.items() if stored.get(n) != v}
             had = existing_links.get((kind, r.id), {})
             changed_links = [name for name, targets in links.items() if set(targets) != had.get(name, set())]
@@ -710,6 +720,25 @@ def _compare(plan: ImportPlan, resolver: _Resolver,
 async def plan_import(paths: Sequence[str | Path], store: GraphStore, *, kind: str | None = None,
                       sheet: str | None = None, progress: Progress | None = None) -> ImportPlan:
     """Read, parse, check and compare; raise :class:`ImportRefused` with every problem found."""
+    with _gc_paused():
+        return await _plan_import(paths, store, kind, sheet, progress)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic collector would walk every row built so far, again and again: an import
+    allocates long-lived objects only, and none in cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def _plan_import(paths: Sequence[str | Path], store: GraphStore, kind: str | None, sheet: str | None,
+                       progress: Progress | None) -> ImportPlan:
     plan = ImportPlan()
     started = time.perf_counter()
     read_sources(paths, plan, kind, sheet)
