@@ -20,6 +20,7 @@ from neo4j.time import DateTime as Neo4jDateTime
 
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
 from graph_api.resources import read_text
+from graph_api.store.neo4j_staged import StagedWrite
 from graph_api.store.base import (
     Condition,
     GraphData,
@@ -120,6 +121,8 @@ def where(parts: list[str]) -> str:
 
 class Neo4jStore(GraphStore):
     name = "neo4j"
+    #: rows above which a write is staged rather than held in one transaction
+    stage_above = 50_000
 
     def __init__(self, uri: str, user: str = "neo4j", password: str = "neo4j", database: str = "neo4j"):
         self.uri = uri
@@ -248,11 +251,21 @@ class Neo4jStore(GraphStore):
     # --- writes ----------------------------------------------------------------------------
     async def load(self, data: GraphData, *, replace: bool = False,
                    progress: Callable[[int], None] | None = None) -> LoadReport:
-        """One transaction, however large: every batch is an ``UNWIND`` statement inside it, so a
-        failure after any number of batches rolls all of them back (Neo4j holds the pending
-        writes in the transaction's memory until the commit)."""
+        """All or nothing. Up to :attr:`stage_above` rows: one transaction of ``UNWIND`` batches.
+        Larger writes are staged in small transactions and published in one (see
+        :mod:`graph_api.store.neo4j_staged`), so the server's heap need not hold them all."""
         started = time.perf_counter()
         report = progress or (lambda n: None)
+        if not replace and data.size > self.stage_above:
+            try:
+                await StagedWrite(self.driver, self.database, _q, report).run(data)
+            except ConstraintError as exc:
+                raise StoreError(f"a uniqueness constraint refused the data, nothing was written: {exc.message}") from exc
+            except ServiceUnavailable as exc:
+                raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+            except Neo4jError as exc:
+                raise StoreError(f"Neo4j refused the data, nothing was written: {exc.message}") from exc
+            return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
         nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for kind_name, node_id, props in data.nodes:
             nodes_by_kind[kind_name].append({"id": node_id, "props": props})

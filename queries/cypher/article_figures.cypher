@@ -89,7 +89,7 @@ CALL (communityIds) {
   RETURN sum(coalesce(a.itemCount, 0)) AS donatedItems
 }
 CALL (communityIds) {
-  OPTIONAL MATCH (x)-[t:TOOK_PART]->(a:Activity {kind: 'VOLUNTEER_LABOUR'}) WHERE a.communityId IN communityIds
+  OPTIONAL MATCH (x:Member|Person)-[t:TOOK_PART]->(a:Activity {kind: 'VOLUNTEER_LABOUR'}) WHERE a.communityId IN communityIds
   RETURN count(t) AS volunteerPersonTimes
 }
 RETURN {
