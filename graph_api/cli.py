@@ -184,6 +184,26 @@ def bench_backends(neo4j_uri: str = typer.Option(None, help="Neo4j to compare wi
         json_out.write_text(json.dumps(figures_, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
 
+@app.command("bench-import")
+def bench_import(tiers: list[str] = typer.Option(["M", "L"], "--tiers",
+                                                 help="tiers to measure: S, M, L (repeatable or comma-separated)"),
+                 neo4j_uri: str = typer.Option(None, help="Neo4j for the Neo4j part (NEO4J_URI); it is WIPED"),
+                 backends: list[str] = typer.Option(["embedded", "neo4j"], "--backends",
+                                                    help="embedded, neo4j (repeatable or comma-separated)"),
+                 cache_dir: Path = typer.Option(Path(".bench/tiers"), help="generated tier files, reused when present"),
+                 seed: int = typer.Option(20220630, help="random seed of the generated tiers"),
+                 json_out: Optional[Path] = typer.Option(None, "--json", help="also write the figures here")) -> None:
+    """Ledger import speed and memory on generated tiers: embedded, and Neo4j ours vs a raw-driver baseline."""
+    from graph_api.ledger.bench_import import run_import_bench
+
+    def split(values: list[str]) -> list[str]:
+        return [v.strip() for value in values for v in value.replace(",", " ").split() if v.strip()]
+
+    uri = neo4j_uri or get_settings().neo4j_uri
+    run_import_bench(split(tiers), uri, backends=split(backends), cache_dir=cache_dir, seed=seed,
+                     console=Console(width=140), json_out=json_out)
+
+
 # --- ledgers: import, export, templates, generated data ----------------------------------------------
 class RowsPerSecond(ProgressColumn):
     """Rows per second of a task (rich's speed columns speak in bytes)."""

@@ -379,11 +379,15 @@ async def check_and_compare(plan: ImportPlan, store: GraphStore, progress: Progr
         await resolver.fetch(kind, list(rows))
     wanted: dict[str, set[str]] = defaultdict(set)
     for kind, rows in plan.rows.items():
-        k = KIND_BY_NAME[kind]
+        # only relationships to kinds the store has records of need looking up
+        fields = {name: [t for t in target_kinds(rel.target) if counts.get(t)] for name, rel in RELS[kind].items()}
+        if not any(fields.values()):
+            continue
         for r in rows.values():
             for name, keys in r.rels.items():
-                for t in target_kinds(RELS[kind][name].target):
-                    wanted[t].update(key for key in keys if key not in plan.rows.get(t, ()))
+                for t in fields[name]:
+                    imported = plan.rows.get(t, ())
+                    wanted[t].update([key for key in keys if key not in imported])
     for target, keys in wanted.items():
         await resolver.fetch(target, keys)
     if progress:
@@ -534,7 +538,7 @@ def _check_rules(plan: ImportPlan, resolver: _Resolver,
         ints = [p.name for p in k.all_props if p.type is int and (kind, p.name) not in SIGNED_INTS]
         for r in rows.values():
             stored = stored_kind.get(r.id)
-            props = _merged(r, stored)
+            props = r.props if stored is None else _merged(r, stored)  # None reads as missing
             for p in required:
                 if props.get(p.name) in (None, [], ""):
                     if p.name in r.props:
