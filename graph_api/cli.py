@@ -209,6 +209,8 @@ class RowsPerSecond(ProgressColumn):
     """Rows per second of a task (rich's speed columns speak in bytes)."""
 
     def render(self, task: Any) -> Text:
+        if not task.fields.get("rows", True):
+            return Text("")
         speed = task.finished_speed or task.speed
         return Text("" if speed is None else f"{speed:,.0f} rows/s", style="progress.data.speed")
 
@@ -263,8 +265,8 @@ def import_(files: list[Path] = typer.Argument(..., help="ledgers: .xlsx, .csv (
             def progress(stage: str, done: int, total: int) -> None:
                 if total < PROGRESS_FROM_ROWS and stage != "check":
                     return
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(STAGES[stage], total=total)
+                if stage not in tasks:  # the cross-check counts steps, not rows
+                    tasks[stage] = bar.add_task(STAGES[stage], total=total, rows=stage != "check")
                 bar.update(tasks[stage], completed=done, total=total)
 
             await store.migrate()
