@@ -517,6 +517,7 @@ def tier_table(tier: str, f: dict[str, Any], version: str | None = None) -> Tabl
 
 def summary(figures: dict[str, Any]) -> str:
     lines = []
+    pad = " " * 12
     for tier, f in figures["tiers"].items():
         files = f["files"]
         lines.append(f"tier {tier}: {f['tier_nodes']:,} records · files "
@@ -524,30 +525,35 @@ def summary(figures: dict[str, Any]) -> str:
                         else f"generated in {files['generate_seconds']:.1f} s"))
         if e := f.get("embedded"):
             r = e["reimport"]
-            lines.append(
-                f"  embedded: {e['rows']:,} rows · read {e['read_seconds']:.1f} s, parse {e['parse_seconds']:.1f} s, "
-                f"check {e['check_seconds']:.1f} s, write {e['write_seconds']:.1f} s · parse+check "
-                f"{e['parse_check_rows_per_s']:,.0f} rows/s, read+parse+check {e['read_parse_check_rows_per_s']:,.0f}"
-                f" rows/s, write {e['write_rows_per_s']:,.0f} rows/s · total {e['wall_seconds']:.1f} s · "
-                f"peak RSS {_mib(e['maxrss'])}")
-            lines.append(f"  embedded re-import: {r['wall_seconds']:.1f} s, {r['created']} created / "
-                         f"{r['updated']} updated / {r['unchanged']:,} unchanged")
+            lines.append(f"  embedded  read {e['read_seconds']:.1f} s · parse {e['parse_seconds']:.1f} s · "
+                         f"check {e['check_seconds']:.1f} s · write {e['write_seconds']:.1f} s · "
+                         f"total {e['wall_seconds']:.1f} s · peak RSS {_mib(e['maxrss'])}")
+            lines.append(f"{pad}parse+check {e['parse_check_rows_per_s']:,.0f} rows/s · read+parse+check "
+                         f"{e['read_parse_check_rows_per_s']:,.0f} rows/s · write {e['write_rows_per_s']:,.0f} rows/s "
+                         f"({e['write_rows']:,} rows)")
+            lines.append(f"{pad}re-import {r['wall_seconds']:.1f} s: {r['created']} created / {r['updated']} updated / "
+                         f"{r['unchanged']:,} unchanged")
         if n := f.get("neo4j"):
             p, ours, base = n["plan"], n.get("ours"), n.get("baseline")
-            lines.append(
-                f"  Neo4j plan: read {p['read_seconds']:.1f} s, parse {p['parse_seconds']:.1f} s, check "
-                f"{p['check_seconds']:.1f} s · parse+check {p['parse_check_rows_per_s']:,.0f} rows/s, "
-                f"read+parse+check {p['read_parse_check_rows_per_s']:,.0f} rows/s · peak RSS {_mib(p['maxrss'])}")
+            lines.append(f"  Neo4j     read {p['read_seconds']:.1f} s · parse {p['parse_seconds']:.1f} s · check "
+                         f"{p['check_seconds']:.1f} s · peak RSS of the plan {_mib(p['maxrss'])}")
+            lines.append(f"{pad}parse+check {p['parse_check_rows_per_s']:,.0f} rows/s · read+parse+check "
+                         f"{p['read_parse_check_rows_per_s']:,.0f} rows/s")
             if ours and base:
-                lines.append(
-                    f"  Neo4j write of {n['write_rows']:,} rows: ours {ours['seconds']:.1f} s = "
-                    f"{ours['rows_per_s']:,.0f} rows/s (runs {', '.join(f'{s:.1f}' for s in ours['runs'])}) · "
-                    f"raw-driver baseline {base['seconds']:.1f} s = {base['rows_per_s']:,.0f} rows/s "
-                    f"(runs {', '.join(f'{s:.1f}' for s in base['runs'])}) · ours/baseline {n['ratio']:.2f} "
-                    f"({'meets' if n['ratio'] >= TARGET_RATIO else 'BELOW'} the target ≥ {TARGET_RATIO:.2f})")
-                lines.append(f"  Neo4j total (plan + our write): {p['wall_seconds'] + ours['seconds']:.1f} s")
+                def runs(w: dict[str, Any]) -> str:
+                    return ", ".join(f"{x:.1f}" for x in w["runs"])
+
+                head = f"write of {n['write_rows']:,} rows: "
+                lines.append(f"{pad}{head}ours {ours['seconds']:.1f} s = {ours['rows_per_s']:,.0f} rows/s "
+                             f"(runs {runs(ours)} s)")
+                lines.append(f"{pad}{' ' * len(head)}raw-driver baseline {base['seconds']:.1f} s = "
+                             f"{base['rows_per_s']:,.0f} rows/s (runs {runs(base)} s)")
+                verdict = "meets" if n["ratio"] >= TARGET_RATIO else "BELOW"
+                lines.append(f"{pad}ours ÷ baseline {n['ratio']:.2f} ({verdict} the target ≥ {TARGET_RATIO:.2f}) · "
+                             f"total (plan + our write) "
+                             f"{p['wall_seconds'] + ours['seconds']:.1f} s")
             if r := n.get("reimport"):
-                lines.append(f"  Neo4j re-import: {r['wall_seconds']:.1f} s, {r['created']} created / "
+                lines.append(f"{pad}re-import {r['wall_seconds']:.1f} s: {r['created']} created / "
                              f"{r['updated']} updated / {r['unchanged']:,} unchanged")
         lines.append(f"  tier wall time (files, children, wipes): {f['wall_seconds']:.1f} s")
     if w := figures.get("warmup"):

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_api.domain.graphdata import GraphData
+from graph_api.sample.builder import add_years, age_at
 
 DEFAULT_SEED = 20220630
 AS_OF = dt.date(2022, 6, 30)
@@ -209,17 +210,6 @@ BUILDING_TYPES = ((0.6, (5, 6, 6, 6, 7), (2, 2), (2, 4)),  # walk-up
 
 
 # --- small helpers -------------------------------------------------------------------------------
-def _add_years(d: dt.date, years: int) -> dt.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def _age_at(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 def _cn(n: int) -> str:
     """1..99 in Chinese numerals (第十二片区)."""
     if n < 10:
@@ -234,8 +224,8 @@ def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 def _birth_for_age(rng: random.Random, age: int, on: dt.date = AS_OF) -> dt.date:
     """A birth date giving exactly ``age`` whole years on ``on``."""
-    start = _add_years(on, -(age + 1)) + dt.timedelta(days=1)
-    return _day(rng, start, _add_years(on, -age))
+    start = add_years(on, -(age + 1)) + dt.timedelta(days=1)
+    return _day(rng, start, add_years(on, -age))
 
 
 def _pick(rng: random.Random, items: tuple[Any, ...] | list[Any], weights: tuple[float, ...]) -> Any:
@@ -769,8 +759,8 @@ class _CommunityBuilder:
         for _, w in CARE_COMBOS:
             total += w
             care_cum.append(total)
-        lo = (_add_years(AS_OF, -91) + dt.timedelta(days=1)).toordinal()
-        span = _add_years(AS_OF, -26).toordinal() - lo + 1
+        lo = (add_years(AS_OF, -91) + dt.timedelta(days=1)).toordinal()
+        span = add_years(AS_OF, -26).toordinal() - lo + 1
         fromordinal = dt.date.fromordinal
         for area in c.areas:
             for cx in area.complexes:
@@ -932,7 +922,7 @@ class _CommunityBuilder:
         if number == 1:
             t = self.secretary_identity
             name, gender, birth, edu = t["name"], t["gender"], t["birth"], t["edu"]
-            age = _age_at(birth, AS_OF)
+            age = age_at(birth, AS_OF)
             category = "EMPLOYED"
         else:
             if flag:
@@ -956,7 +946,7 @@ class _CommunityBuilder:
             else:
                 category = "MOBILE" if rng.random() < 0.06 else "EMPLOYED"
         join_age = rng.randint(18, min(age - 1, 45))
-        joined = min(_add_years(birth, join_age) + dt.timedelta(days=rng.randint(0, 300)),
+        joined = min(add_years(birth, join_age) + dt.timedelta(days=rng.randint(0, 300)),
                      AS_OF - dt.timedelta(days=60))
         last_contact = c.lost_members.get(number) or AS_OF - dt.timedelta(days=rng.randint(0, 90))
         props = {**self.scope, "name": name, "gender": gender, "birthDate": birth, "education": edu,
@@ -1088,7 +1078,7 @@ class _CommunityBuilder:
         c, rng, nodes, edges = self.c, self.rng, self.nodes, self.edges
         active = [m for m in self.members if not m["flag"]]
         formed = dt.date(2020, 1, 26)
-        pool = [m for m in active if 22 <= _age_at(m["props"]["birthDate"], formed) <= 62 and m["category"] != "MOBILE"]
+        pool = [m for m in active if 22 <= age_at(m["props"]["birthDate"], formed) <= 62 and m["category"] != "MOBILE"]
         rng.shuffle(pool)
         self.assault: list[tuple[str, list[dict[str, Any]]]] = []
         for team_id in c.assault_teams:
@@ -1231,7 +1221,7 @@ class _CommunityBuilder:
         if items:
             chosen = rng.sample(items, min(len(items), rng.randint(1, 2)))
             props["serviceItems"] = sorted(chosen, key=SERVICE_ORDER.index)
-        props.update(capacity=capacity, claimed=rng.randint(0, capacity), validFrom=start, validTo=_add_years(start, 2))
+        props.update(capacity=capacity, claimed=rng.randint(0, capacity), validFrom=start, validTo=add_years(start, 2))
         self.nodes.append(("Resource", rid, props))
         self.edges.append(("Resource", rid, "OFFERED_BY", offered_by[0], offered_by[1]))
         grid = ("Community", self.c.code) if rng.random() < 0.6 else ("Complex", rng.choice(self.c.complexes).code)

@@ -17,12 +17,10 @@ the reason in Chinese and English.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 from graph_api.domain.model import GRID_CODE_SUFFIX, GRID_KINDS, KIND_BY_NAME, target_kinds
 from graph_api.ledger.cells import CellError, converter, id_number_problem, is_blank, parse_text, split_keys
 from graph_api.ledger.mapping import Column, Mapping, dependency_order, mapping_for, normalise_header
+from graph_api.memory import gc_paused
 from graph_api.ledger.readers import Sheet, UnreadableFile, read_file, recognise
 from graph_api.store.base import EVERYTHING, Condition, GraphData, GraphStore, Record
 
@@ -724,21 +723,8 @@ def _compare(plan: ImportPlan, resolver: _Resolver,
 async def plan_import(paths: Sequence[str | Path], store: GraphStore, *, kind: str | None = None,
                       sheet: str | None = None, progress: Progress | None = None) -> ImportPlan:
     """Read, parse, check and compare; raise :class:`ImportRefused` with every problem found."""
-    with _gc_paused():
+    with gc_paused():  # hundreds of thousands of long-lived rows, in no cycles
         return await _plan_import(paths, store, kind, sheet, progress)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic collector would walk every row built so far, again and again: an import
-    allocates long-lived objects only, and none in cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def _plan_import(paths: Sequence[str | Path], store: GraphStore, kind: str | None, sheet: str | None,

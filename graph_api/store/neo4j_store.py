@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import asynccontextmanager
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
@@ -257,14 +258,8 @@ class Neo4jStore(GraphStore):
         started = time.perf_counter()
         report = progress or (lambda n: None)
         if not replace and data.size > self.stage_above:
-            try:
+            async with self._write_errors():
                 await StagedWrite(self.driver, self.database, _q, report).run(data)
-            except ConstraintError as exc:
-                raise StoreError(f"a uniqueness constraint refused the data, nothing was written: {exc.message}") from exc
-            except ServiceUnavailable as exc:
-                raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
-            except Neo4jError as exc:
-                raise StoreError(f"Neo4j refused the data, nothing was written: {exc.message}") from exc
             return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
         nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for kind_name, node_id, props in data.nodes:
@@ -275,54 +270,59 @@ class Neo4jStore(GraphStore):
         cleared_by_shape: dict[tuple[str, str, tuple[str, ...]], list[str]] = defaultdict(list)
         for kind_name, node_id, rel_type, targets in data.cleared_edges:
             cleared_by_shape[(kind_name, rel_type, tuple(targets))].append(node_id)
+        async with self._write_errors(), self.driver.session(database=self.database) as session:
+            tx = await session.begin_transaction()
+            try:
+                if replace:
+                    await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
+                for (kind_name, rel_type, targets), ids in cleared_by_shape.items():
+                    kind(kind_name)
+                    target_test = " OR ".join(f"b:{_q(t)}" for t in targets)
+                    query = (f"UNWIND $ids AS key MATCH (a:{_q(kind_name)} {{id: key}})-[r:{_q(rel_type)}]->(b) "
+                             f"WHERE {target_test} DELETE r")
+                    for i in range(0, len(ids), BATCH):
+                        await (await tx.run(query, ids=ids[i:i + BATCH])).consume()
+                        report(len(ids[i:i + BATCH]))
+                for kind_name, rows in nodes_by_kind.items():
+                    k = kind(kind_name)
+                    extra = "".join(f" SET n:{_q(label)}" for label in k.extra_labels)
+                    query = (f"UNWIND $rows AS row MERGE (n:{_q(k.name)} {{id: row.id}}) "
+                             f"SET n += row.props{extra}")
+                    for i in range(0, len(rows), BATCH):
+                        await (await tx.run(query, rows=rows[i:i + BATCH])).consume()
+                        report(len(rows[i:i + BATCH]))
+                for (src_kind, rel_type, dst_kind), rows in edges_by_shape.items():
+                    kind(src_kind)
+                    kind(dst_kind)
+                    query = (f"UNWIND $rows AS row MATCH (a:{_q(src_kind)} {{id: row[0]}}) "
+                             f"MATCH (b:{_q(dst_kind)} {{id: row[1]}}) MERGE (a)-[:{_q(rel_type)}]->(b) "
+                             f"RETURN count(*) AS n")
+                    for i in range(0, len(rows), BATCH):
+                        chunk = rows[i:i + BATCH]
+                        result = await tx.run(query, rows=chunk)
+                        found = (await result.single())["n"]  # type: ignore[index]
+                        if found != len(chunk):
+                            raise StoreError(
+                                f"{len(chunk) - found} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) "
+                                f"reference nodes that do not exist; nothing was written")
+                        report(len(chunk))
+                await tx.commit()
+            except BaseException:
+                await tx.close()  # rolls back: all or nothing
+                raise
+        return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
+
+    @asynccontextmanager
+    async def _write_errors(self) -> AsyncIterator[None]:
+        """Neo4j's refusals as errors a user can act on (the write has been rolled back)."""
         try:
-            async with self.driver.session(database=self.database) as session:
-                tx = await session.begin_transaction()
-                try:
-                    if replace:
-                        await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
-                    for (kind_name, rel_type, targets), ids in cleared_by_shape.items():
-                        kind(kind_name)
-                        target_test = " OR ".join(f"b:{_q(t)}" for t in targets)
-                        query = (f"UNWIND $ids AS key MATCH (a:{_q(kind_name)} {{id: key}})-[r:{_q(rel_type)}]->(b) "
-                                 f"WHERE {target_test} DELETE r")
-                        for i in range(0, len(ids), BATCH):
-                            await (await tx.run(query, ids=ids[i:i + BATCH])).consume()
-                            report(len(ids[i:i + BATCH]))
-                    for kind_name, rows in nodes_by_kind.items():
-                        k = kind(kind_name)
-                        extra = "".join(f" SET n:{_q(label)}" for label in k.extra_labels)
-                        query = (f"UNWIND $rows AS row MERGE (n:{_q(k.name)} {{id: row.id}}) "
-                                 f"SET n += row.props{extra}")
-                        for i in range(0, len(rows), BATCH):
-                            await (await tx.run(query, rows=rows[i:i + BATCH])).consume()
-                            report(len(rows[i:i + BATCH]))
-                    for (src_kind, rel_type, dst_kind), rows in edges_by_shape.items():
-                        kind(src_kind)
-                        kind(dst_kind)
-                        query = (f"UNWIND $rows AS row MATCH (a:{_q(src_kind)} {{id: row[0]}}) "
-                                 f"MATCH (b:{_q(dst_kind)} {{id: row[1]}}) MERGE (a)-[:{_q(rel_type)}]->(b) "
-                                 f"RETURN count(*) AS n")
-                        for i in range(0, len(rows), BATCH):
-                            chunk = rows[i:i + BATCH]
-                            result = await tx.run(query, rows=chunk)
-                            found = (await result.single())["n"]  # type: ignore[index]
-                            if found != len(chunk):
-                                raise StoreError(
-                                    f"{len(chunk) - found} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) "
-                                    f"reference nodes that do not exist; nothing was written")
-                            report(len(chunk))
-                    await tx.commit()
-                except BaseException:
-                    await tx.close()  # rolls back: all or nothing
-                    raise
+            yield
         except ConstraintError as exc:
             raise StoreError(f"a uniqueness constraint refused the data, nothing was written: {exc.message}") from exc
         except ServiceUnavailable as exc:
             raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
         except Neo4jError as exc:
             raise StoreError(f"Neo4j refused the data, nothing was written: {exc.message}") from exc
-        return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
 
     async def wipe(self) -> None:
         async with self.driver.session(database=self.database) as session:

@@ -16,13 +16,14 @@ import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from graph_api.domain.model import KIND_BY_NAME, Rel, target_kinds
+from graph_api.memory import gc_paused
 from graph_api.resources import read_text
 from graph_api.store.base import (
     Condition,
@@ -44,21 +45,9 @@ NodeKey = tuple[str, str]
 UNIQUE = re.compile(r"FOR \(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE")
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while building many long-lived objects (halves the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @asynccontextmanager
 async def _gc_paused_async() -> AsyncIterator[None]:
-    with _gc_paused():
+    with gc_paused():
         yield
 
 
@@ -94,7 +83,7 @@ class EmbeddedStore(GraphStore):
     # --- in-memory state -------------------------------------------------------------------
     def _rebuild(self) -> None:
         """Replay the file into memory (at start, and should an in-memory apply ever fail)."""
-        with _gc_paused():
+        with gc_paused():
             self._replay()
         gc.freeze()  # the graph is long-lived: keep the collector from walking it on every cycle
 
