@@ -34,6 +34,7 @@ from graph_api.store.base import EVERYTHING, Condition, GraphData, GraphStore, R
 
 MAX_PROBLEMS = 10_000  # kept in full; beyond that only counted (a wrong file can fail every row)
 LOOKUP_BATCH = 5000
+CODE_BATCH = 50_000  # grid codes per uniqueness query (an IN list: one index lookup each on Neo4j)
 #: digits a community's code adds to its street's code
 CODE_SUFFIX = {**GRID_CODE_SUFFIX, "Community": 3}
 GRID_LEVEL = {"Community": "COMMUNITY", "Area": "AREA", "Complex": "COMPLEX", "Building": "BUILDING",
@@ -658,8 +659,8 @@ async def _check_unique_codes(plan: ImportPlan, store: GraphStore, counts: dict[
         if not counts.get(kind):
             continue
         codes = list(owner)
-        for start in range(0, len(codes), LOOKUP_BATCH):
-            chunk = codes[start:start + LOOKUP_BATCH]
+        for start in range(0, len(codes), CODE_BATCH):
+            chunk = codes[start:start + CODE_BATCH]
             page = await store.find_nodes(kind, [Condition("code", "in", chunk)], [], 0, len(chunk), EVERYTHING)
             for rec in page.records:
                 r = owner[rec["code"]]

@@ -37,6 +37,9 @@ def predicate(kind: Kind, cond: Condition) -> Callable[[Props], bool]:
         return lambda p: (v := p.get(name)) is None or (value is not None and not (_comparable(v, value) and v == value))
     if op == "in":
         items = list(value or [])
+        if not prop.many and items and all(type(x) is str for x in items):
+            wanted = frozenset(items)  # text against text: a set lookup, not a scan of the list
+            return lambda p: type(v := p.get(name)) is str and v in wanted
         return lambda p: (v := p.get(name)) is not None and any(_comparable(v, x) and v == x for x in items)
     if op == "startsWith":
         return lambda p: isinstance(v := p.get(name), str) and isinstance(value, str) and v.startswith(value)
