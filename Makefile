@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DB_PORT ?= 7688
 TEST_DB_DIR  ?= $(CURDIR)/.devdb/test
 
-.PHONY: setup run run-neo4j test bench bench-backends schema neo4j-start neo4j-stop clean
+.PHONY: setup run run-neo4j test bench bench-backends bench-import schema neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ bench-backends: setup
 	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
 	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
 	  $(BIN)/graph-api bench-backends --neo4j-uri $$uri --households $(HOUSEHOLDS)'
+
+# ledger import speed and memory on generated tiers (files cached in .bench/tiers): embedded, and
+# Neo4j ours vs a raw-driver baseline (TIERS default M L: L takes about 15 minutes of Neo4j writes)
+TIERS ?= M L
+TIERS_ARG := $(foreach t,$(TIERS),--tiers $(t))
+bench-import: setup
+	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
+	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
+	  $(BIN)/graph-api bench-import --neo4j-uri $$uri $(TIERS_ARG)'
 
 # regenerate schema/schema.graphql and schema/model.md (tests fail when they are stale)
 schema: setup

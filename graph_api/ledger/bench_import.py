@@ -252,6 +252,17 @@ async def _child_neo4j(spec: dict[str, Any]) -> dict[str, Any]:
             await store.migrate()
             return time.perf_counter() - t
 
+        async def reimport() -> None:
+            out["resample_seconds"] = await _fresh_statistics(driver, database)
+            _log(f"{label}: importing the same files again ...")
+            started = time.perf_counter()
+            again = await import_files(files, store)
+            out["reimport"] = _plan_figures(again, time.perf_counter() - started)
+            out["reimport"]["write_rows"] = again.data.size
+            _log(f"{label}: re-import in {out['reimport']['wall_seconds']:.1f} s: {again.totals()}")
+            del again
+            gc.collect()
+
         out["wipe_seconds"] = [await clean()]
         _log(f"{label}: planning the import of {len(files)} files against the empty database ...")
         started = time.perf_counter()
@@ -267,11 +278,21 @@ async def _child_neo4j(spec: dict[str, Any]) -> dict[str, Any]:
                 _log(f"{label}: wiping (not timed) ...")
                 out["wipe_seconds"].append(await clean())
             _log(f"{label}: write {i + 1}/{len(rounds)}: {who}, {size:,} rows ...")
-            if who == "baseline":
-                seconds = await baseline_write(driver, database, plan.data)
-            else:
-                await apply_plan(plan, store)
-                seconds = plan.seconds["write"]
+            started = time.perf_counter()
+            try:
+                if who == "baseline":
+                    seconds = await baseline_write(driver, database, plan.data)
+                else:
+                    await apply_plan(plan, store)
+                    seconds = plan.seconds["write"]
+            except Exception as exc:  # noqa: BLE001 (a failed write is a result too; the other rounds still run)
+                failed = time.perf_counter() - started
+                error = f"{type(exc).__name__}: {exc}"
+                out["writes"].append({"who": who, "error": error[:2000], "seconds_until_failure": failed})
+                _log(f"{label}: {who} FAILED after {failed:.1f} s: {error[:500]}")
+                if i == last_ours:
+                    out["reimport_skipped"] = f"our write failed: {error[:300]}"
+                continue
             counts = await store.count_nodes()
             got_relationships = await _relationships(driver, database)
             mismatched = {k: (counts.get(k, 0), expected.get(k, 0)) for k in {*counts, *expected}
@@ -285,24 +306,34 @@ async def _child_neo4j(spec: dict[str, Any]) -> dict[str, Any]:
                  f"{write['nodes']:,} nodes, {got_relationships:,} relationships"
                  + ("" if not mismatched else f"; COUNTS DIFFER: {mismatched}"))
             if i == last_ours and spec.get("reimport", True):
-                out["resample_seconds"] = await _fresh_statistics(driver, database)
-                _log(f"{label}: importing the same files again ...")
-                started = time.perf_counter()
-                again = await import_files(files, store)
-                out["reimport"] = _plan_figures(again, time.perf_counter() - started)
-                out["reimport"]["write_rows"] = again.data.size
-                del again
-                gc.collect()
+                await reimport()
+        if spec.get("reimport", True) and "reimport" not in out and last_ours >= 0:
+            # our last write failed: the re-import still gets a graph to check, written by the baseline
+            last = out["writes"][-1] if out["writes"] else {}
+            ready = last.get("who") == "baseline" and "error" not in last and last.get("counts_ok")
+            try:
+                if not ready:
+                    _log(f"{label}: our write failed; wiping and writing the graph with the baseline (not timed) "
+                         f"for the re-import ...")
+                    out["wipe_seconds"].append(await clean())
+                    await baseline_write(driver, database, plan.data)
+            except Exception as exc:  # noqa: BLE001
+                out["reimport_skipped"] = f"{out.get('reimport_skipped', '')}; the baseline failed too: {exc}"
+            else:
+                out["reimport_after"] = "baseline"
+                out.pop("reimport_skipped", None)
+                await reimport()
         out["maxrss_end"] = _maxrss()
     finally:
         await driver.close()
         await store.close()
-    best = {who: min((w["seconds"] for w in out["writes"] if w["who"] == who), default=None)
-            for who in ("baseline", "ours")}
-    for who, seconds in best.items():
-        out[who] = None if seconds is None else {
-            "seconds": seconds, "rows_per_s": size / seconds if seconds else 0.0,
-            "runs": [w["seconds"] for w in out["writes"] if w["who"] == who]}
+    for who in ("baseline", "ours"):
+        runs = [w["seconds"] for w in out["writes"] if w["who"] == who and "seconds" in w]
+        errors = [w["error"] for w in out["writes"] if w["who"] == who and "error" in w]
+        out[who] = None if not runs else {"seconds": min(runs), "rows_per_s": size / min(runs) if min(runs) else 0.0,
+                                          "runs": runs}
+        if errors:
+            out[f"{who}_errors"] = errors
     if out["ours"] and out["baseline"]:
         out["ratio"] = out["ours"]["rows_per_s"] / out["baseline"]["rows_per_s"]
     out["write_rows"] = size
@@ -355,6 +386,55 @@ def rounds_for(tier: str) -> list[str]:
     return ["baseline", "ours", "ours", "baseline"] if ROUNDS.get(tier, 1) >= 2 else ["baseline", "ours"]
 
 
+def _embedded_part(tier: str, f: dict[str, Any], problems: list[str], console: Console) -> None:
+    files = f["files"]
+    console.print("embedded: importing in a fresh child process ...")
+    e = _child("embedded", {"folder": files["folder"]}, f"embedded import of tier {tier}")
+    f["embedded"] = e
+    if _nonzero(e["counts"]) != _nonzero(files["counts"]):
+        problems.append(f"tier {tier}, embedded: the store holds {sum(e['counts'].values()):,} nodes "
+                        f"after the import, the files have {files['nodes']:,}")
+    r = e["reimport"]
+    if r["created"] or r["updated"] or r["write_rows"]:
+        problems.append(f"tier {tier}, embedded: re-importing the same files would create {r['created']:,} "
+                        f"and update {r['updated']:,} records ({r['write_rows']:,} rows to write)")
+
+
+def _warmup(cache: Path, seed: int, neo4j_uri: str, console: Console) -> dict[str, Any]:
+    s_files = ensure_tier(cache, WARMUP_TIER, seed)
+    console.print(f"Neo4j: warm-up round on tier {WARMUP_TIER} (baseline, ours; not reported) ...")
+    w = _child("neo4j", {"uri": neo4j_uri, "folder": s_files["folder"], "counts": s_files["counts"],
+                         "rounds": ["baseline", "ours"], "reimport": False, "label": "warm-up"}, "Neo4j warm-up")
+    return {"tier": WARMUP_TIER, "wall_seconds": w["child_wall_seconds"],
+            "writes": [{"who": x["who"], "seconds": x.get("seconds"), "error": x.get("error")} for x in w["writes"]]}
+
+
+def _neo4j_part(tier: str, f: dict[str, Any], neo4j_uri: str, problems: list[str], console: Console) -> None:
+    files = f["files"]
+    rounds = rounds_for(tier)
+    console.print(f"Neo4j: plan, then writes {', '.join(rounds)} in one child process ...")
+    n = _child("neo4j", {"uri": neo4j_uri, "folder": files["folder"], "counts": files["counts"],
+                         "rounds": rounds, "label": f"Neo4j {tier}"}, f"Neo4j import of tier {tier}")
+    f["neo4j"] = n
+    for i, w in enumerate(n["writes"]):
+        if "error" in w:
+            problems.append(f"tier {tier}, Neo4j write {i + 1} ({w['who']}) failed after "
+                            f"{w['seconds_until_failure']:.1f} s: {w['error'][:300]}")
+            continue
+        if not w["counts_ok"]:
+            problems.append(f"tier {tier}, Neo4j write {i + 1} ({w['who']}): node counts differ from the "
+                            f"files: {w['mismatched']}")
+        if w["relationships"] != w["expected_relationships"]:
+            problems.append(f"tier {tier}, Neo4j write {i + 1} ({w['who']}): {w['relationships']:,} "
+                            f"relationships, the plan has {w['expected_relationships']:,}")
+    r = n.get("reimport")
+    if r is None:
+        problems.append(f"tier {tier}, Neo4j: no re-import ran ({n.get('reimport_skipped', '?')})")
+    elif r["created"] or r["updated"] or r["write_rows"]:
+        problems.append(f"tier {tier}, Neo4j: re-importing the same files would create {r['created']:,} "
+                        f"and update {r['updated']:,} records ({r['write_rows']:,} rows to write)")
+
+
 def run_import_bench(tiers: list[str] | tuple[str, ...] = DEFAULT_TIERS, neo4j_uri: str | None = None, *,
                      backends: list[str] | tuple[str, ...] = BACKENDS, cache_dir: str | Path = DEFAULT_CACHE,
                      seed: int | None = None, console: Console | None = None, warmup: bool = True,
@@ -389,54 +469,31 @@ def run_import_bench(tiers: list[str] | tuple[str, ...] = DEFAULT_TIERS, neo4j_u
         console.rule(f"tier {tier} · {TIERS[tier].en}")
         f: dict[str, Any] = figures["tiers"].setdefault(tier, {"tier": TIERS[tier].as_dict()})
         t = time.perf_counter()
-        files = ensure_tier(cache, tier, seed)
+        try:
+            files = ensure_tier(cache, tier, seed)
+        except SystemExit as exc:
+            problems.append(f"tier {tier}: {exc}")
+            continue
         f["files"] = files
         f["tier_nodes"] = files["nodes"]
         console.print(f"files: {files['folder']} · {files['nodes']:,} rows in {len(files['counts'])} files, "
                       f"{_mib(files.get('bytes', 0))} · " + ("cached (generated earlier in "
                       f"{files['generate_seconds']:.1f} s)" if files["cached"] else
                       f"generated in {files['generate_seconds']:.1f} s (peak RSS {_mib(files['generate_maxrss'])})"))
-
+        # a child that fails is reported with the other checks; the other parts and tiers still run
         if "embedded" in backends:
-            console.print("embedded: importing in a fresh child process ...")
-            e = _child("embedded", {"folder": files["folder"]}, f"embedded import of tier {tier}")
-            f["embedded"] = e
-            if _nonzero(e["counts"]) != _nonzero(files["counts"]):
-                problems.append(f"tier {tier}, embedded: the store holds {sum(e['counts'].values()):,} nodes "
-                                f"after the import, the files have {files['nodes']:,}")
-            r = e["reimport"]
-            if r["created"] or r["updated"] or r["write_rows"]:
-                problems.append(f"tier {tier}, embedded: re-importing the same files would create {r['created']:,} "
-                                f"and update {r['updated']:,} records ({r['write_rows']:,} rows to write)")
-
+            try:
+                _embedded_part(tier, f, problems, console)
+            except SystemExit as exc:
+                problems.append(f"tier {tier}, embedded: {exc}")
         if "neo4j" in backends:
-            if not warmed:
-                s_files = ensure_tier(cache, WARMUP_TIER, seed)
-                console.print(f"Neo4j: warm-up round on tier {WARMUP_TIER} (baseline, ours; not reported) ...")
-                w = _child("neo4j", {"uri": neo4j_uri, "folder": s_files["folder"], "counts": s_files["counts"],
-                                     "rounds": ["baseline", "ours"], "reimport": False, "label": "warm-up"},
-                           "Neo4j warm-up")
-                figures["warmup"] = {"tier": WARMUP_TIER, "wall_seconds": w["child_wall_seconds"],
-                                     "writes": [{"who": x["who"], "seconds": x["seconds"]} for x in w["writes"]]}
-                warmed = True
-            rounds = rounds_for(tier)
-            console.print(f"Neo4j: plan, then writes {', '.join(rounds)} in one child process ...")
-            n = _child("neo4j", {"uri": neo4j_uri, "folder": files["folder"], "counts": files["counts"],
-                                 "rounds": rounds, "label": f"Neo4j {tier}"}, f"Neo4j import of tier {tier}")
-            f["neo4j"] = n
-            for i, w in enumerate(n["writes"]):
-                if not w["counts_ok"]:
-                    problems.append(f"tier {tier}, Neo4j write {i + 1} ({w['who']}): node counts differ from the "
-                                    f"files: {w['mismatched']}")
-                if w["relationships"] != w["expected_relationships"]:
-                    problems.append(f"tier {tier}, Neo4j write {i + 1} ({w['who']}): {w['relationships']:,} "
-                                    f"relationships, the plan has {w['expected_relationships']:,}")
-            r = n.get("reimport")
-            if r is None:
-                problems.append(f"tier {tier}, Neo4j: no re-import ran")
-            elif r["created"] or r["updated"] or r["write_rows"]:
-                problems.append(f"tier {tier}, Neo4j: re-importing the same files would create {r['created']:,} "
-                                f"and update {r['updated']:,} records ({r['write_rows']:,} rows to write)")
+            try:
+                if not warmed:
+                    warmed = True
+                    figures["warmup"] = _warmup(cache, seed, neo4j_uri, console)
+                _neo4j_part(tier, f, neo4j_uri, problems, console)
+            except SystemExit as exc:
+                problems.append(f"tier {tier}, Neo4j: {exc}")
         f["wall_seconds"] = time.perf_counter() - t
         console.print(tier_table(tier, f, figures.get("neo4j_version")))
 
@@ -492,16 +549,16 @@ def tier_table(tier: str, f: dict[str, Any], version: str | None = None) -> Tabl
     if e:
         row("write", f"{_s(e['write_seconds'])} · {_rate(e['write_rows_per_s'])}")
     if n:
-        ours, base = n.get("ours"), n.get("baseline")
-        runs = lambda w: " / ".join(f"{s:.1f}" for s in w["runs"]) if w and len(w["runs"]) > 1 else ""  # noqa: E731
-        row("write, ours (best" + (" of 2)" if ours and len(ours["runs"]) > 1 else ")"), None,
-            ours and f"{_s(ours['seconds'])} · {_rate(ours['rows_per_s'])}")
-        if ours and len(ours["runs"]) > 1:
-            row("  runs, ours (s)", None, runs(ours))
-        row("write, raw-driver baseline (best" + (" of 2)" if base and len(base["runs"]) > 1 else ")"), None,
-            base and f"{_s(base['seconds'])} · {_rate(base['rows_per_s'])}")
-        if base and len(base["runs"]) > 1:
-            row("  runs, baseline (s)", None, runs(base))
+        for who, title in (("ours", "write, ours"), ("baseline", "write, raw-driver baseline")):
+            w, errors = n.get(who), n.get(f"{who}_errors", [])
+            tried = (len(w["runs"]) if w else 0) + len(errors)
+            value = w and f"{_s(w['seconds'])} · {_rate(w['rows_per_s'])}"
+            if not w and errors:
+                value = f"FAILED: {errors[0][:90]}"
+            row(f"{title} (best of {tried})" if tried > 1 else title, None, value)
+            if tried > 1:
+                shown = [f"{x:.1f}" for x in w["runs"]] if w else []
+                row(f"  runs, {who} (s)", None, " / ".join(shown + ["failed"] * len(errors)))
         if n.get("ratio") is not None:
             ok = "meets" if n["ratio"] >= TARGET_RATIO else "BELOW"
             row(f"ours ÷ baseline rows/s (target ≥ {TARGET_RATIO:.2f})", None, f"{n['ratio']:.2f} ({ok})")
@@ -509,7 +566,7 @@ def tier_table(tier: str, f: dict[str, Any], version: str | None = None) -> Tabl
         n and n.get("ours") and _s(p["wall_seconds"] + n["ours"]["seconds"]))
     row("peak RSS of the child", e and _mib(e["maxrss"]), p and f"{_mib(p['maxrss'])} (plan)")
     re_e, re_n = e and e.get("reimport"), n and n.get("reimport")
-    row("re-import of the same files",
+    row("re-import of the same files" + (" (graph written by the baseline)" if n and n.get("reimport_after") else ""),
         re_e and f"{_s(re_e['wall_seconds'])} · {re_e['created']} created / {re_e['updated']} updated",
         re_n and f"{_s(re_n['wall_seconds'])} · {re_n['created']} created / {re_n['updated']} updated")
     return table
@@ -539,6 +596,9 @@ def summary(figures: dict[str, Any]) -> str:
                          f"{p['check_seconds']:.1f} s · peak RSS of the plan {_mib(p['maxrss'])}")
             lines.append(f"{pad}parse+check {p['parse_check_rows_per_s']:,.0f} rows/s · read+parse+check "
                          f"{p['read_parse_check_rows_per_s']:,.0f} rows/s")
+            for who in ("ours", "baseline"):
+                for error in n.get(f"{who}_errors", []):
+                    lines.append(f"{pad}write, {who}: FAILED: {error[:300]}")
             if ours and base:
                 def runs(w: dict[str, Any]) -> str:
                     return ", ".join(f"{x:.1f}" for x in w["runs"])
@@ -552,9 +612,15 @@ def summary(figures: dict[str, Any]) -> str:
                 lines.append(f"{pad}ours ÷ baseline {n['ratio']:.2f} ({verdict} the target ≥ {TARGET_RATIO:.2f}) · "
                              f"total (plan + our write) "
                              f"{p['wall_seconds'] + ours['seconds']:.1f} s")
+            elif ours or base:
+                who, w = ("ours", ours) if ours else ("raw-driver baseline", base)
+                lines.append(f"{pad}write of {n['write_rows']:,} rows: {who} {w['seconds']:.1f} s = "
+                             f"{w['rows_per_s']:,.0f} rows/s")
             if r := n.get("reimport"):
                 lines.append(f"{pad}re-import {r['wall_seconds']:.1f} s: {r['created']} created / "
-                             f"{r['updated']} updated / {r['unchanged']:,} unchanged")
+                             f"{r['updated']} updated / {r['unchanged']:,} unchanged"
+                             + (" (graph written by the baseline: our write failed)"
+                                if n.get("reimport_after") else ""))
         lines.append(f"  tier wall time (files, children, wipes): {f['wall_seconds']:.1f} s")
     if w := figures.get("warmup"):
         lines.append(f"Neo4j warm-up on tier {w['tier']} (not reported above): {w['wall_seconds']:.1f} s")
