@@ -82,6 +82,14 @@ class StagedWrite:
         """No leftovers of a staged write whose process died."""
         await self.clean_up()
 
+    async def _refresh_statistics(self) -> None:
+        """After a bulk write the planner's index statistics are stale: reads that follow (a
+        re-import's lookups, the API) would get plans scanning whole labels until Neo4j
+        resamples by itself. Resample now, and drop plans cached with the old statistics."""
+        async with self.driver.session(database=self.database) as session:
+            await (await session.run("CALL db.resampleOutdatedIndexes()")).consume()
+            await (await session.run("CALL db.clearQueryCaches()")).consume()
+
     async def clean_up(self) -> None:
         async with self.driver.session(database=self.database) as session:
             for kind in KIND_BY_NAME:
@@ -146,6 +154,7 @@ class StagedWrite:
             except BaseException:
                 await self.clean_up()
                 raise
+            await self._refresh_statistics()
         finally:
             await self._unlock()
 
