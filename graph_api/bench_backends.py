@@ -54,6 +54,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from graph_api.domain.values import id_check_digit
 from graph_api.store.base import GraphData
 
 # --- the synthetic district ---------------------------------------------------------------
@@ -72,8 +73,6 @@ HOUSEHOLDS_PER_COMMUNITY = (HOUSEHOLDS_PER_UNIT * UNITS_PER_BUILDING * BUILDINGS
                             * COMPLEXES_PER_AREA * AREAS_PER_COMMUNITY)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 CARE = (  # (categories, weight per 1000 households), after the sample's mix
     ((), 954), (("NEEDY_FAMILY",), 12), (("ELDERLY_ALONE",), 12), (("NEEDY_FAMILY", "MINIMUM_LIVELIHOOD"), 6),
     (("DISABLED",), 5), (("MINIMUM_LIVELIHOOD",), 4), (("MINIMUM_LIVELIHOOD", "STUDENT_AID"), 4),
@@ -98,7 +97,7 @@ class _Ids:
         self.seq += 1
         born = dt.date(AS_OF.year - rng.randint(young, old), rng.randint(1, 12), rng.randint(1, 28))
         body = f"{DISTRICT_CODE}{born:%Y%m%d}{900 + self.seq % 100:03d}"
-        check = ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS)) % 11]
+        check = id_check_digit(body)
         name = f"{SURNAMES[self.seq % len(SURNAMES)]}某{self.seq % 97 + 1}"
         return name, f"1390{self.seq % 10_000_000:07d}", body + check, born
 

@@ -16,7 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from graph_api.ledger.cells import ID_CHECK, ID_WEIGHTS
+from graph_api.domain.values import id_check_digit
 from graph_api.ledger.export import export_kinds
 from graph_api.ledger.importer import ImportRefused, apply_plan, import_files, plan_import
 from graph_api.store.base import EVERYTHING, GraphStore
@@ -46,7 +46,7 @@ async def fresh(ledger_store: GraphStore) -> GraphStore:
 
 def id_number(birth: dt.date, seq: int = 123) -> str:
     body = f"210905{birth:%Y%m%d}{seq:03d}"
-    return body + ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS)) % 11]
+    return body + id_check_digit(body)
 
 
 async def snapshot(store: GraphStore, tmp_path: Path) -> str:

@@ -8,13 +8,13 @@ lookup or a regular expression on the fast path.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 from graph_api.domain.model import Prop
+from graph_api.domain.values import id_check_digit
 
 
 class CellError(ValueError):
@@ -35,8 +35,6 @@ DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
 LOCAL = re.compile(r"^\d{7,8}$")
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 TRUE = {"是", "有", "true", "yes", "y", "1", "√", "✓", "t"}
 FALSE = {"否", "无", "false", "no", "n", "0", "×", "✗", "f"}
 
@@ -172,7 +170,7 @@ def id_number_problem(text: str) -> tuple[str, str] | None:
         dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         return ("身份证号中的出生日期不存在", "the birth date inside the ID number does not exist")
-    if ID_CHECK[sum(map(operator.mul, map(int, text[:17]), ID_WEIGHTS)) % 11] != text[17]:
+    if id_check_digit(text[:17]) != text[17]:
         return ("身份证号校验码不对", "the ID number's check digit is wrong")
     return None
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_api.domain.graphdata import GraphData
-from graph_api.domain.model import KIND_BY_NAME, KINDS
+from graph_api.domain.model import KIND_BY_NAME, target_kinds
 from graph_api.ledger.mapping import Column, Mapping, dependency_order, mapping_for
 from graph_api.store.base import EVERYTHING, GraphStore, Scope
 
@@ -89,8 +89,6 @@ def graphdata_rows(chunks: Iterable[GraphData]) -> Iterator[tuple[str, dict[str,
 
 
 def _field_for(src_kind: str, rel_type: str, dst_kind: str) -> str:
-    from graph_api.domain.model import target_kinds
-
     for rel in KIND_BY_NAME[src_kind].rels:
         if rel.direction == "out" and rel.type == rel_type and dst_kind in target_kinds(rel.target):
             return rel.field
@@ -202,4 +200,4 @@ def _counted(chunks: Iterable[GraphData], progress: Callable[[int], None] | None
             progress(len(chunk.nodes))
 
 
-__all__ = ["TableWriter", "export_kinds", "write_generated", "headers", "row_of", "cell_value", "KINDS"]
+__all__ = ["TableWriter", "export_kinds", "write_generated", "headers", "row_of", "cell_value"]

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_api.domain.graphdata import GraphData
+from graph_api.domain.values import ID_CHECK, ID_WEIGHTS
 from graph_api.sample.builder import add_years, age_at
 
 DEFAULT_SEED = 20220630
@@ -201,8 +202,6 @@ VISIT_DEADLINE = {"HIGH": 7, "KEY": 31, "GENERAL": 92}  # days, by risk tier
 VISIT_MARGIN = {"HIGH": 6, "KEY": 28, "GENERAL": 85}  # the latest visit of an on-time pairing
 OVERDUE_NEED_DAYS = 60
 OUT_OF_CONTACT_BEFORE = dt.date(2021, 12, 30)  # six months before AS_OF
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 #: building types: (weight, floors choices, doors per floor (lo, hi), units (lo, hi))
 BUILDING_TYPES = ((0.6, (5, 6, 6, 6, 7), (2, 2), (2, 4)),  # walk-up
                   (0.2, (9, 10, 11, 12), (2, 2), (2, 3)),  # mid-rise

@@ -246,7 +246,6 @@ def _parse_sheet(plan: ImportPlan, index: int, info: SheetInfo, progress: Progre
     if m.id_from and key_at is None:
         info.headers.setdefault("id", m.id_from)
     rows = plan.rows.setdefault(kind, {})
-    first_row: dict[str, int] = {}
     step = max(1000, total // 200)
     for number, cells in info.sheet.rows:
         done += 1
@@ -300,7 +299,6 @@ def _parse_sheet(plan: ImportPlan, index: int, info: SheetInfo, progress: Progre
                          f"编号重复：与 {where.sheet.name} 第{earlier.row}行 相同",
                          f"duplicate business key: also on row {earlier.row} of {where.sheet.name}")
             continue
-        first_row[record_id] = number
         rows[record_id] = ImportRow(kind, record_id, values, links, index, number)
     return done
 

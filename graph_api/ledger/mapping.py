@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from graph_api.domain.model import KIND_BY_NAME, KINDS, Kind, Prop, Rel
+from graph_api.domain.model import KIND_BY_NAME, KINDS, Kind, Prop, Rel, target_kinds
 from graph_api.resources import data_path
 
 MAPPINGS_DIR = "loaders/mappings"
@@ -156,8 +156,6 @@ def mapping_for(kind_name: str) -> Mapping:
 def dependency_order() -> list[str]:
     """Kinds ordered so that a kind comes after the kinds its relationships point to (where the
     relationships allow it: cycles such as Member ↔ Activity keep the registry's order)."""
-    from graph_api.domain.model import target_kinds
-
     order: list[str] = []
     visiting: set[str] = set()
 

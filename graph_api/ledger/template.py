@@ -9,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph_api.domain.model import KIND_BY_NAME
+from graph_api.domain.model import KIND_BY_NAME, target_kinds
 from graph_api.ledger.cells import FORMAT_OF_PROP
 from graph_api.ledger.export import LIST_JOIN, store_rows
 from graph_api.ledger.mapping import Column, Mapping, dependency_order, mapping_for
@@ -167,8 +167,6 @@ async def export_graphml(store: GraphStore, kinds: Sequence[str], out: Path, sco
 
 
 def _find(graph: nx.MultiDiGraph, target: str, key: str) -> str | None:
-    from graph_api.domain.model import target_kinds
-
     for kind in target_kinds(target):
         node = f"{kind}:{key}"
         if node in graph:

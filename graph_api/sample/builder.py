@@ -22,6 +22,7 @@ from typing import Any
 
 from graph_api.domain import enums as e
 from graph_api.domain.model import KIND_BY_NAME
+from graph_api.domain.values import id_check_digit
 
 SEED = 20211
 AS_OF = dt.date(2022, 6, 30)
@@ -85,12 +86,6 @@ def age_at(birth: dt.date, on: dt.date) -> int:
 def days_before(days: int, on: dt.date = AS_OF) -> dt.date:
     return on - dt.timedelta(days=days)
 
-
-def id_check_digit(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of a GB 11643 citizen ID number."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(c) * w for c, w in zip(first17, weights))
-    return "10X98765432"[total % 11]
 
 
 # ----------------------------------------------------------------------------- the builder
