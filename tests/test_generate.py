@@ -261,8 +261,8 @@ def _failing(graph: Graph) -> dict[str, list[str]]:
             continue
         assert not any(group_covers("StairwellUnit", u) for u in units), f"{bid} is partly covered"
         found["building_without_party_group"].append(bid)
-    found["area_without_leader"] = [a for a in graph.by_kind["Area"] if not graph.inc[("Area", a, "LEADS_GRID")]]
-    found["complex_without_grid_worker"] = [x for x in graph.by_kind["Complex"]
+    found["grid_without_leader"] = [a for a in graph.by_kind["Area"] if not graph.inc[("Area", a, "LEADS_GRID")]]
+    found["grid_without_worker"] = [x for x in graph.by_kind["Complex"]
                                             if not graph.inc[("Complex", x, "WORKS_GRID")]]
     for hid, p in graph.items("Household"):
         if "NEEDY_FAMILY" in p.get("careCategories", []) and not graph.inc[("Household", hid, "FOR_HOUSEHOLD")]:

@@ -108,8 +108,8 @@ GAP_RATES: tuple[tuple[str, str, int, int], ...] = (
     ("member_out_of_contact", "Member", 2, 1),
     ("employed_member_not_reported", "Member", 3, 1),
     ("building_without_party_group", "Building", 1, 1),
-    ("area_without_leader", "Area", 1, 3),
-    ("complex_without_grid_worker", "Complex", 1, 2),
+    ("grid_without_leader", "Area", 1, 3),
+    ("grid_without_worker", "Complex", 1, 2),
     ("needy_household_without_helper", "Household", 2, 1),
     ("pairing_past_visit_deadline", "Pairing", 2, 1),
     ("big_committee_without_part_time_member", "PartyOrg", 1, 3),
@@ -488,15 +488,15 @@ def _plant_gaps(plan: _TierPlan, rng: random.Random) -> list[dict[str, str]]:
             found["building_without_party_group"].append(_gap(
                 "building_without_party_group", "Building", b.code, f"{c.name}{b.name}（含全部单元）未建立网格党小组",
                 f"building {b.name} in {c.name} and all its units have no grid Party group"))
-        for a in rng.sample(c.areas, min(len(c.areas), count("area_without_leader"))):
+        for a in rng.sample(c.areas, min(len(c.areas), count("grid_without_leader"))):
             c.leaderless_areas.append(a.code)
-            found["area_without_leader"].append(_gap(
-                "area_without_leader", "Area", a.code, f"{a.name}未明确网格长", f"area {a.name} has no grid leader"))
+            found["grid_without_leader"].append(_gap(
+                "grid_without_leader", "Area", a.code, f"{a.name}未明确网格长", f"area {a.name} has no grid leader"))
         complexes = c.complexes
-        for x in rng.sample(complexes, min(len(complexes), count("complex_without_grid_worker"))):
+        for x in rng.sample(complexes, min(len(complexes), count("grid_without_worker"))):
             c.workerless_complexes.append(x.code)
-            found["complex_without_grid_worker"].append(_gap(
-                "complex_without_grid_worker", "Complex", x.code, f"{x.name}（{c.name}）未配备专职网格员",
+            found["grid_without_worker"].append(_gap(
+                "grid_without_worker", "Complex", x.code, f"{x.name}（{c.name}）未配备专职网格员",
                 f"residential complex {x.name} in {c.name} has no full-time grid worker"))
         units = [(b, u) for b in buildings for u in range(1, b.units + 1)]
         for b, u in rng.sample(units, count("needy_household_without_helper")):

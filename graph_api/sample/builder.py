@@ -189,6 +189,7 @@ class Builder:
         self.projects_and_needs()
         self.service_carriers()
         self.activities()
+        self.settle_reporting_and_quiet_spots()
         return self.output()
 
     # -- territory --------------------------------------------------------------------------
@@ -629,9 +630,9 @@ class Builder:
         rng = self.rng
         no_leader = self.comm_by_name["西园社区"]["areas"][1]
         no_worker = self.comm_by_name["康乐社区"]["complexes"][-1]
-        self.gap("area_without_leader", "Area", no_leader["id"], f"{no_leader['name']}未明确网格长",
+        self.gap("grid_without_leader", "Area", no_leader["id"], f"{no_leader['name']}未明确网格长",
                  f"area {no_leader['name']} has no grid leader")
-        self.gap("complex_without_grid_worker", "Complex", no_worker["id"], f"{no_worker['name']}（康乐社区）未配备专职网格员",
+        self.gap("grid_without_worker", "Complex", no_worker["id"], f"{no_worker['name']}（康乐社区）未配备专职网格员",
                  f"residential complex {no_worker['name']} in 康乐社区 has no full-time grid worker")
         for comm in self.communities:
             sec = comm["secretary"]
@@ -1183,6 +1184,59 @@ class Builder:
                             ("乌龙社区", "《同心向党 梦想起航》国庆文艺演出", dt.date(2021, 9, 29))):
             self.activity(cb[c], title, "PERFORMANCE", d, team=self.troupe, members=self.troupe_members[:14])
 
+    # -- the last word on 双报到 claims and quiet corners ---------------------------------------
+    def settle_reporting_and_quiet_spots(self) -> None:
+        """Reported members claim a 红色驿站 service item, except two kept idle on purpose; the
+        building where no member lives or serves and the project that met no need are kept as
+        gaps. A separate random stream, so every earlier choice stays as it was."""
+        rng = random.Random("settle-reporting")
+        out: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+        inc: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+        for sk, si, rt, dk, di in self.edges:
+            out.setdefault((sk, si, rt), []).append((dk, di))
+            inc.setdefault((dk, di, rt), []).append((sk, si))
+        since = AS_OF - dt.timedelta(days=365)
+
+        def busy(m: dict[str, Any]) -> bool:
+            mid, props = m["id"], m["props"]
+            return bool(props.get("serviceItems") or inc.get(("Member", mid, "OFFERED_BY"))
+                        or any(self.props[k]["status"] == "ACTIVE" for k in inc.get(("Member", mid, "BY_MEMBER"), []))
+                        or any(self.props[k]["claimedDate"] >= since for k in inc.get(("Member", mid, "CLAIMED_BY"), []))
+                        or any(self.props[k]["date"] >= since for k in out.get(("Member", mid, "TOOK_PART"), [])))
+
+        idle = [m for m in self.members if out.get(("Member", m["id"], "REPORTED_TO"))
+                and m["props"]["reportedDate"] <= since and not busy(m)]
+        kept = [rng.choice([m for m in idle if m["comm"]["name"] == c]) for c in ("河畔社区", "柳林社区")]
+        for m in idle:
+            if any(m is k for k in kept):
+                continue
+            wanted = [SERVICE_ORDER[-1]] if m["props"].get("specialties") else [rng.choice(SERVICE_ORDER)]
+            m["props"]["serviceItems"] = wanted
+        for m in kept:
+            self.gap("reported_member_inactive", "Member", m["id"],
+                     f"党员{m['props']['name']}（{m['comm']['name']}）于{m['props']['reportedDate'].isoformat()}报到，"
+                     "近一年未认领服务项目、项目或结对，也未参加活动",
+                     f"member of {m['comm']['name']} reported on {m['props']['reportedDate'].isoformat()} and claimed "
+                     "nothing in the past year")
+        for comm in self.communities:
+            for bld in comm["buildings"]:
+                served = inc.get(("Building", bld["id"], "LEADS_GRID")) or any(
+                    inc.get(("StairwellUnit", u["id"], "LEADS_GRID"))
+                    or any(inc.get(("Household", h, "LIVES_IN")) for _, h in inc.get(("StairwellUnit", u["id"], "IN_UNIT"), []))
+                    for u in bld["units"])
+                if not served:
+                    self.gap("building_without_member", "Building", bld["id"],
+                             f"{comm['name']}{bld['name']}无党员居住，也无党员任楼栋或单元网格长",
+                             f"no Party member lives in building {bld['name']} of {comm['name']} or leads its grid")
+        for kind, pid, props in self.nodes:
+            if (kind == "Project" and props.get("status") in ("CLAIMED", "IN_PROGRESS") and props.get("plannedCapacity")
+                    and props["claimedDate"] < AS_OF - dt.timedelta(days=90) and not out.get(("Project", pid, "MEETS"))):
+                self.gap("project_capacity_unused", "Project", pid,
+                         f"项目“{props['title']}”于{props['claimedDate'].isoformat()}认领，计划服务{props['plannedCapacity']}，"
+                         "90天以上未承接任何需求",
+                         f"project '{props['title']}' claimed on {props['claimedDate'].isoformat()} has met no need in "
+                         "more than 90 days")
+
     # -- output -----------------------------------------------------------------------------
     def output(self) -> dict[str, Any]:
         nodes = []
@@ -1267,7 +1321,7 @@ DESCRIPTION = (
     "项目、需求、资源、队伍、活动，以及报道没有给出的所有数量和日期。数据中有意埋设了覆盖缺口（见plantedGaps）：2栋楼（含全部单元）未建网格党小组，"
     "1个片区无网格长，1个小区无专职网格员，3户困难家庭无结对党员，2条结对帮扶超过走访期限，3名在职党员未“双报到”，2名党员失联超过6个月，"
     "1个共建单位有资源但2022年未认领项目，1个社区大党委无兼职委员，2条需求超过60天未认领，1个7人以上党支部未设支部委员会，"
-    "2个社区党委低于争创星级目标。"
+    "2个社区党委低于争创星级目标，2名报到满一年的党员一年来未认领任何服务，1栋楼无党员居住或服务，1个项目认领90天以上未承接需求。"
     " [English] Sample data for urban grassroots Party-building and community grid governance in Qinghemen District "
     "(清河门区, Fuxin, Liaoning; GB/T 2260 code 210905), as of 2022-06-30. Real: the district's name and code, the street "
     "新北街道 and its communities 乌龙社区, 北山社区 and 新街社区, and the figures of the newspaper report, which the data "
@@ -1292,7 +1346,9 @@ DESCRIPTION = (
     "paired member, 2 pairings past their visit deadline, 3 employed members not reported to their residential community, "
     "2 members out of contact for more than 6 months, 1 joint unit with resources but no project claimed in 2022, "
     "1 big committee without part-time members, 2 needs open for more than 60 days, 1 branch of 7+ members without a "
-    "branch committee, 2 community Party committees below their star-rating target."
+    "branch committee, 2 community Party committees below their star-rating target, 2 members reported for a year "
+    "who claimed nothing in it, 1 building where no member lives or serves, 1 project claimed more than 90 days ago "
+    "that has met no need."
 )
 
 
