@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
+from graph_api.domain.coverage import CheckError
 from graph_api.domain.values import InvalidData
 from graph_api.store.base import StoreError
 
@@ -15,7 +16,7 @@ class UserError(Exception):
         super().__init__(f"{zh} / {en}")
 
 
-EXPECTED = (UserError, StoreError, InvalidData)
+EXPECTED = (UserError, StoreError, InvalidData, CheckError)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from graph_api.domain.coverage import CheckInput, CheckOutput
 from graph_api.domain.graphdata import GraphData as GraphData  # re-exported: the interface speaks in it
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel
 
@@ -145,6 +146,17 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
         """The figures of the article table, computed from the graph (see queries/cypher)."""
+
+    @abc.abstractmethod
+    async def coverage_check(self, check: CheckInput, scope: Scope) -> CheckOutput:
+        """One coverage check (:mod:`graph_api.domain.coverage`) over the records the scope allows:
+        the offending records and the number looked at per community, in one round trip."""
+
+    @abc.abstractmethod
+    async def grid_paths(self, grid_ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
+        """For each grid id, the grid and its ancestors up to its community, as
+        ``{"kind", "id", "name"}`` (nearest first), stopping at the first one outside the scope;
+        grids that do not exist or are outside the scope are left out."""
 
     # --- writes ----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -19,6 +19,7 @@ from neo4j.exceptions import ConstraintError, Neo4jError, ServiceUnavailable
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
+from graph_api.domain.coverage import CheckInput, CheckOutput
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
 from graph_api.resources import read_text
 from graph_api.store.neo4j_staged import StagedWrite
@@ -248,6 +249,12 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"no district {district_id!r}")
         merged = {**rows[0]["figures"], **rows[0]["cadreFigures"]}
         return {k: _native(v) for k, v in merged.items()}
+
+    async def coverage_check(self, check: CheckInput, scope: Scope) -> CheckOutput:
+        raise NotImplementedError  # queries/cypher/coverage/ (in progress)
+
+    async def grid_paths(self, grid_ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
+        raise NotImplementedError
 
     # --- writes ----------------------------------------------------------------------------
     async def load(self, data: GraphData, *, replace: bool = False,

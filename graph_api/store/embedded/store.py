@@ -37,7 +37,8 @@ from graph_api.store.base import (
     StoreError,
     kind,
 )
-from graph_api.store.embedded import figures
+from graph_api.domain.coverage import CheckInput, CheckOutput
+from graph_api.store.embedded import coverage, figures
 from graph_api.store.embedded.durable import DurableFile, encode_props
 from graph_api.store.embedded.semantics import in_scope, page_of, predicate
 
@@ -237,6 +238,12 @@ class EmbeddedStore(GraphStore):
 
     async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
         return figures.article_figures(self, district_id, scope)
+
+    async def coverage_check(self, check: CheckInput, scope: Scope) -> CheckOutput:
+        return coverage.run_check(self, scope, check)
+
+    async def grid_paths(self, grid_ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
+        return coverage.grid_paths(self, list(grid_ids), scope)
 
     # --- writes ----------------------------------------------------------------------------
     async def load(self, data: GraphData, *, replace: bool = False,
