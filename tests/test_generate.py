@@ -312,6 +312,21 @@ def test_exactly_the_planted_gaps_fail_their_checks(graph: Graph, chunks: list[G
     assert chunks[0].meta["plantedGapCounts"] == {check: len(ids) for check, ids in planted.items()}
 
 
+async def test_the_audit_finds_exactly_the_planted_gaps(chunks: list[GraphData], tmp_path) -> None:
+    """All 21 checks of the audit, not only the twelve planted ones, on the embedded store."""
+    from graph_api.audit.engine import run_audit
+    from graph_api.store.base import EVERYTHING
+    from graph_api.store.embedded.store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph.sqlite3")
+    for chunk in chunks:
+        await store.load(chunk)
+    result = await run_audit(store, EVERYTHING, paths=False)
+    await store.close()
+    found = {(c["name"], f["id"]) for c in result["checks"] for f in c["findings"]}
+    assert found == {(g["check"], g["id"]) for g in chunks[0].meta["plantedGaps"]}
+
+
 @pytest.mark.parametrize("tier", list(TIERS))
 def test_planted_gap_counts_per_tier(tier: str) -> None:
     gaps = planted_gaps(tier)

@@ -29,8 +29,8 @@ with their community's code (``219901001001-M0007``), so they never collide with
 Planted gaps (the twelve checks of the sample's ``plantedGaps``) are decided by a plan made
 before any record is generated, from the grid shapes alone, so the full list is known up front:
 it is in the head chunk's ``meta["plantedGaps"]`` and returned by :func:`planted_gaps` without
-generating the data. Apart from the planted records, nothing fails those checks (the tests run
-the checks on tier S). Counts per tier are fixed by :data:`GAP_RATES` (per community).
+generating the data. Apart from the planted records, nothing fails any of the 21 checks of
+``graph-api audit`` (the tests run the audit on tier S). Counts per tier are fixed by :data:`GAP_RATES` (per community).
 
 Determinism: every random choice comes from ``random.Random`` seeded with a string made of the
 seed, the tier and (per community) the community's code; no set is iterated, no ``hash()`` used.
@@ -980,6 +980,8 @@ class _CommunityBuilder:
             if m["category"] == "EMPLOYED" and m["flag"] != "unreported":  # 双报到
                 m["props"]["reportedDate"] = _day(rng, dt.date(2019, 3, 1), dt.date(2022, 3, 31))
                 edges.append(("Member", m["id"], "REPORTED_TO", "Community", self.c.code))
+                if not m["props"].get("serviceItems"):  # a reported member claims a 红色驿站 service item
+                    m["props"]["serviceItems"] = ["CONVENIENCE"]
         # members able to lead a grid, by where they live
         self.able = [m for m in self.members if 28 <= m["age"] <= 68 and not m["flag"]]
         self.able_in_building: dict[str, list[dict[str, Any]]] = {}
@@ -1320,7 +1322,8 @@ class _CommunityBuilder:
                                 investmentYuan=rng.randrange(800, 6000, 100),
                                 plannedCapacity=rng.choice((20, 30, 50, 100)))
             self.edges.append(("Project", proj["id"], "USES", "Resource", u["resources"][0]))
-            if rng.random() < 0.8:
+            # a project claimed three months ago or more has met a need (else: project_capacity_unused)
+            if rng.random() < 0.8 or proj["claimed"] < AS_OF - dt.timedelta(days=90):
                 hh = rng.choice(self.care) if item and self.care else None
                 self.meets(proj, f"{title}需求", household=hh, item=item)
         # 4. small wishes (微心愿) claimed by members who offer a skill
