@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DB_PORT ?= 7688
 TEST_DB_DIR  ?= $(CURDIR)/.devdb/test
 
-.PHONY: setup run run-neo4j test bench bench-backends bench-import schema neo4j-start neo4j-stop clean
+.PHONY: setup chromium run run-neo4j test bench bench-backends bench-import schema neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,17 @@ run-neo4j: setup
 	  $(BIN)/graph-api load-sample; \
 	  $(BIN)/graph-api serve'
 
-test: setup
+# tests/test_audit_report.py checks the HTML audit report in headless Chromium: install it if missing
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ] || { \
+	  sudo=; [ "$$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo=sudo; }; \
+	  if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || [ -n "$$sudo" ]; }; then \
+	    echo "make: installing chromium (apt-get) for the HTML report test"; \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || { $$sudo apt-get update && \
+	      $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	  else echo "make: the tests need Chromium: apt-get install -y chromium (as root), or set CHROMIUM" >&2; exit 1; fi; }
+
+test: setup chromium
 	@if [ -n "$$NEO4J_URI" ]; then \
 	  echo "make test: using Neo4j at $$NEO4J_URI"; $(BIN)/pytest; \
 	else \

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -390,6 +390,157 @@ def generate(tier: str = typer.Option("S", help="S: a street (~20,000 households
         task = bar.add_task(f"生成 generate tier {tier}", total=None)
         counts = write_generated(generate_tier(tier, seed), out, fmt, lambda n: bar.advance(task, n))
     console.print(f"wrote {out}: {sum(counts.values()):,} rows (" + ", ".join(f"{k} {n:,}" for k, n in counts.items()) + ")")
+
+
+# --- coverage audit --------------------------------------------------------------------------------
+def _audit_error(message: str) -> NoReturn:
+    typer.echo("graph-api audit: " + " ".join(message.split()), err=True)
+    raise typer.Exit(2)
+
+
+def _split_names(values: Optional[list[str]]) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _print_check_catalogue(fmt: str) -> None:
+    from graph_api.domain.coverage import CHECKS
+
+    if fmt == "json":
+        rows = [{"name": c.name, "question": c.question, "kind": c.kind, "title": {"zh": c.zh, "en": c.en},
+                 "rule": {"zh": c.rule_zh, "en": c.rule_en},
+                 "thresholds": [{"name": t.name, "default": t.default, "zh": t.zh, "en": t.en} for t in c.thresholds]}
+                for c in CHECKS]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="覆盖检查 · coverage checks (--check NAME, --threshold NAME.threshold=value)",
+                  title_justify="left", show_lines=True)
+    table.add_column("问题 Q", justify="right")
+    table.add_column("检查 check", no_wrap=True)
+    table.add_column("名称 title", overflow="fold")
+    table.add_column("阈值 thresholds (default)", overflow="fold")
+    for c in CHECKS:
+        thresholds = "\n".join(f"{t.name} = {','.join(t.default) if isinstance(t.default, list) else t.default}"
+                               f"  {t.zh} · {t.en}" for t in c.thresholds) or "—"
+        table.add_row(str(c.question), c.name, f"{c.zh}\n{c.en}", thresholds)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+AUDIT_HELP = ("Coverage audit (全覆盖、无死角): run the checks and report the gaps found.\n\n"
+              "Exit code 0 when no check has more findings than its limit (--fail-on, default 0), 1 when some do "
+              "(a one-line summary goes to stderr), 2 on any error (bad check, threshold, scope or date, store not "
+              "reachable or locked by a running `graph-api serve`, file not writable).")
+
+
+@app.command(help=AUDIT_HELP)
+def audit(district: Optional[str] = typer.Option(None, help="only this district's streets"),
+          street: Optional[str] = typer.Option(None, help="only this street"),
+          community: Optional[str] = typer.Option(None, help="only this community"),
+          check: Optional[list[str]] = typer.Option(None, "--check", metavar="NAME",
+                                                    help="checks to run (repeatable or comma-separated; default: all)"),
+          threshold: Optional[list[str]] = typer.Option(None, "--threshold", metavar="CHECK.NAME=VALUE",
+                                                        help="override a threshold (repeatable), e.g. "
+                                                             "open_need_overdue.days=30"),
+          as_of: Optional[str] = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                                              help="reference date (default: the district's asOfDate)"),
+          fmt: str = typer.Option("table", "--format", help="table | json | csv | html"),
+          out: Optional[Path] = typer.Option(None, "--out", help="file to write (default: stdout, for html too)"),
+          fail_on: Optional[list[str]] = typer.Option(None, "--fail-on", metavar="CHECK=N",
+                                                      help="findings allowed before exit code 1 (default 0 for every "
+                                                           "check; '*=N' for all checks not named; repeatable)"),
+          save: bool = typer.Option(False, "--save", help="keep the counts of this run in GRAPH_API_AUDIT_HISTORY "
+                                                          "(the trend of the html report)"),
+          list_checks: bool = typer.Option(False, "--list-checks", help="print the checks and thresholds, then stop"),
+          ) -> None:
+    """Coverage audit: see AUDIT_HELP."""
+    import datetime as dt
+
+    from graph_api.audit.engine import AuditScope, exceeded, parse_limits, parse_thresholds, resolve_scope, run_audit
+    from graph_api.audit.history import load_history, save_snapshot
+    from graph_api.audit.report import FORMATS, print_tables, render
+    from graph_api.domain.coverage import CHECK_BY_NAME, CheckError
+    from graph_api.store.base import EVERYTHING, StoreError
+
+    if fmt not in FORMATS:
+        _audit_error(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if list_checks:
+        _print_check_catalogue(fmt)
+        return
+    checks = _split_names(check)
+    try:
+        unknown = [name for name in checks if name not in CHECK_BY_NAME]
+        if unknown:
+            raise CheckError(f"没有名为 {unknown[0]!r} 的检查 · no check named {unknown[0]!r} "
+                             f"(graph-api audit --list-checks shows them)")
+        thresholds = parse_thresholds(threshold or [])
+        limits = parse_limits(fail_on or [])
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except CheckError as exc:
+        _audit_error(str(exc))
+    except ValueError:
+        _audit_error(f"--as-of 应为 YYYY-MM-DD · --as-of takes a date YYYY-MM-DD, got {as_of!r}")
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        _audit_error(f"cannot write --out {out}: " + ("it is a folder" if out.is_dir() else "no such folder"))
+    asked = AuditScope(district, street, community)
+    settings = get_settings()
+
+    async def action(store: Any) -> Any:
+        await store.ping()  # fails fast: Neo4j's driver would retry the first query for a minute
+        for kind_name, key in (("Street", street), ("Community", community)):
+            if key is not None and not await store.get_nodes(kind_name, [key], EVERYTHING):
+                raise CheckError(f"没有编号为 {key!r} 的{'街道' if kind_name == 'Street' else '社区'} · "
+                                 f"no {kind_name.lower()} {key!r}")
+        scope = await resolve_scope(store, asked)
+        return await run_audit(store, scope, asked=asked, checks=checks or None, thresholds=thresholds, as_of=day)
+
+    try:
+        if console.is_terminal:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                          transient=True) as progress:
+                progress.add_task("运行覆盖检查 running the coverage checks", total=None)
+                result = _run(_with_store(action))
+        else:
+            result = _run(_with_store(action))
+    except (CheckError, StoreError) as exc:
+        _audit_error(str(exc))
+    except NotImplementedError:
+        _audit_error(f"the {settings.graph_api_store} store does not run coverage checks yet")
+    except Exception as exc:  # noqa: BLE001  (exit code 2 with the reason, whatever it is)
+        _audit_error(f"{type(exc).__name__}: {exc}")
+
+    if not result["communities"]:
+        console.print("[yellow]no community in this scope (is the store loaded? graph-api load-sample)[/yellow]",
+                      soft_wrap=True)
+    history: list[dict[str, Any]] = []
+    if fmt == "html":
+        history = load_history(settings.graph_api_audit_history, asked,
+                               warn=lambda m: typer.echo(f"graph-api audit: warning: {m}", err=True))
+    try:
+        if out is not None:
+            text = render(result, fmt, history)
+            out.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
+            console.print(f"wrote {out}: {result['summary']['findings']} findings", soft_wrap=True)
+        elif fmt == "table":
+            print_tables(result, Console(width=None if sys.stdout.isatty() else 160))
+        else:
+            data = render(result, fmt, history).encode("utf-8")
+            sys.stdout.flush()
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is not None:
+                buffer.write(data)
+                buffer.flush()
+            else:
+                sys.stdout.write(data.decode("utf-8"))
+        if save:
+            saved = save_snapshot(result, settings.graph_api_audit_history)
+            console.print(f"saved {saved}", soft_wrap=True)
+    except OSError as exc:
+        _audit_error(f"cannot write {exc.filename or out or 'stdout'}: {exc.strerror or exc}")
+
+    over = exceeded(result, limits)
+    if over:
+        typer.echo("覆盖检查超出限值 · audit over limits: "
+                   + ", ".join(f"{o['check']} {o['count']} > {o['limit']}" for o in over), err=True)
+        raise typer.Exit(1)
 
 
 def main() -> None:
