@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DB_PORT ?= 7688
 TEST_DB_DIR  ?= $(CURDIR)/.devdb/test
 
-.PHONY: setup chromium run run-neo4j test bench bench-backends bench-import schema neo4j-start neo4j-stop clean
+.PHONY: setup chromium run run-neo4j test bench bench-backends bench-import bench-audit schema neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,13 @@ bench-import: setup
 	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
 	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
 	  $(BIN)/graph-api bench-import --neo4j-uri $$uri $(TIERS_ARG)'
+
+# full coverage audit time on generated tiers S, M and L, embedded and Neo4j (about 15 minutes;
+# TIERS="S M" for less). The tiers are loaded into a new embedded store and the test Neo4j (wiped).
+bench-audit: setup
+	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
+	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
+	  $(BIN)/graph-api bench-audit --neo4j-uri $$uri --tiers "$(or $(TIERS),S M L)" --json .bench/audit.json'
 
 # regenerate schema/schema.graphql and schema/model.md (tests fail when they are stale)
 schema: setup

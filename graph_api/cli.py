@@ -204,6 +204,21 @@ def bench_import(tiers: list[str] = typer.Option(["M", "L"], "--tiers",
                      console=Console(width=140), json_out=json_out)
 
 
+@app.command("bench-audit")
+def bench_audit(tiers: list[str] = typer.Option(["S", "M", "L"], "--tiers",
+                                                help="tiers to measure: S, M, L (repeatable or comma-separated)"),
+                neo4j_uri: Optional[str] = typer.Option(None, help="Neo4j for the Neo4j part (NEO4J_URI); it is WIPED"),
+                embedded_only: bool = typer.Option(False, "--embedded-only", help="skip Neo4j"),
+                runs: int = typer.Option(3, min=2, help="audits per tier and backend (the first is the cold one)"),
+                json_out: Optional[Path] = typer.Option(None, "--json", help="also write the figures here")) -> None:
+    """Full coverage audit time (all 21 checks, whole graph) on generated tiers, on both backends."""
+    from graph_api.audit.bench import run_audit_bench
+
+    chosen = [v.strip().upper() for value in tiers for v in value.replace(",", " ").split() if v.strip()]
+    uri = None if embedded_only else (neo4j_uri or get_settings().neo4j_uri)
+    run_audit_bench(chosen, uri, runs=runs, out=json_out)
+
+
 # --- ledgers: import, export, templates, generated data ----------------------------------------------
 class RowsPerSecond(ProgressColumn):
     """Rows per second of a task (rich's speed columns speak in bytes)."""
