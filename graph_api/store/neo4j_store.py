@@ -19,7 +19,7 @@ from neo4j.exceptions import ConstraintError, Neo4jError, ServiceUnavailable
 from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
-from graph_api.domain.coverage import CheckInput, CheckOutput
+from graph_api.domain.coverage import CHECK_BY_NAME, CheckError, CheckInput, CheckOutput
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
 from graph_api.resources import read_text
 from graph_api.store.neo4j_staged import StagedWrite
@@ -87,6 +87,12 @@ def scope_clause(k: Kind, var: str, scope: Scope, params: dict[str, Any]) -> lis
         params["scopeStreets"] = sorted(scope.street_ids)
         parts.append(f"{var}.id IN $scopeStreets")
     return parts
+
+
+def _scope_params(scope: Scope) -> dict[str, list[str] | None]:
+    """$streets / $communities of the queries in queries/cypher (null: no restriction)."""
+    return {"streets": None if scope.street_ids is None else sorted(scope.street_ids),
+            "communities": None if scope.community_ids is None else sorted(scope.community_ids)}
 
 
 def condition_clause(k: Kind, var: str, cond: Condition, params: dict[str, Any], index: int) -> str:
@@ -239,11 +245,7 @@ class Neo4jStore(GraphStore):
         return {row["k"]: row["c"] for row in rows}
 
     async def article_figures(self, district_id: str, scope: Scope) -> Mapping[str, Any]:
-        params = {
-            "district": district_id,
-            "streets": None if scope.street_ids is None else sorted(scope.street_ids),
-            "communities": None if scope.community_ids is None else sorted(scope.community_ids),
-        }
+        params = {"district": district_id, **_scope_params(scope)}
         rows = await self._read(read_text("queries/cypher/article_figures.cypher"), params)
         if not rows:
             raise StoreError(f"no district {district_id!r}")
@@ -251,10 +253,23 @@ class Neo4jStore(GraphStore):
         return {k: _native(v) for k, v in merged.items()}
 
     async def coverage_check(self, check: CheckInput, scope: Scope) -> CheckOutput:
-        raise NotImplementedError  # queries/cypher/coverage/ (in progress)
+        if check.check not in CHECK_BY_NAME:
+            raise CheckError(f"没有名为 {check.check!r} 的检查 · no check named {check.check!r}")
+        params = {**check.values, "asOf": check.as_of, **_scope_params(scope)}
+        rows = await self._read(read_text(f"queries/cypher/coverage/{check.check}.cypher"), params)
+        population: dict[str | None, int] = {}
+        findings: list[dict[str, Any]] = []
+        for row in rows:  # (community, population, findings); a row of findings only has population 0
+            if row["population"]:
+                population[row["community"]] = population.get(row["community"], 0) + row["population"]
+            findings.extend({**f, "facts": {k: _native(v) for k, v in f["facts"].items()}} for f in row["findings"])
+        findings.sort(key=lambda f: (f["id"], f["kind"]))
+        return CheckOutput(findings, population)
 
     async def grid_paths(self, grid_ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
-        raise NotImplementedError
+        params = {"ids": list(dict.fromkeys(grid_ids)), **_scope_params(scope)}
+        rows = await self._read(read_text("queries/cypher/coverage/grid_paths.cypher"), params)
+        return {row["id"]: [dict(step) for step in row["path"]] for row in rows}
 
     # --- writes ----------------------------------------------------------------------------
     async def load(self, data: GraphData, *, replace: bool = False,

@@ -64,6 +64,10 @@ def _iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def _within(day: dt.date | None, first: dt.date, last: dt.date) -> bool:
+    return day is not None and first <= day <= last
+
+
 def _days(a: dt.date, b: dt.date) -> int:
     return (b - a).days
 
@@ -256,6 +260,12 @@ def _home_unit(g: _Graph, member_id: str) -> str | None:
     return _unit_of(g, homes[0]) if homes else None
 
 
+def _households_helped(g: _Graph, member_id: str) -> int:
+    """Distinct households of the member's active pairings (two kinds of help to one family: one household)."""
+    return len({h for k in _active_pairings(g, "Member", member_id, "BY_MEMBER")
+                for h in g.out(k[0], k[1], "FOR_HOUSEHOLD", "Household")})
+
+
 def member_under_household_load(g: _Graph, p: CheckInput) -> CheckOutput:
     minimum, born_by = p["minHouseholds"], p["exemptBornOnOrBefore"]
     findings = []
@@ -268,7 +278,7 @@ def member_under_household_load(g: _Graph, p: CheckInput) -> CheckOutput:
         if birth is not None and birth <= born_by:
             continue  # exempt by age
         population[props.get("communityId")] += 1
-        active = sum(1 for k in pairings if g.props(k).get("status") == "ACTIVE")
+        active = _households_helped(g, mid)
         if active < minimum:
             findings.append(_row(mid, "Member", props, props.get("name"), _home_unit(g, mid),
                                  {"households": active, "minimum": minimum}))
@@ -280,7 +290,7 @@ def member_over_household_cap(g: _Graph, p: CheckInput) -> CheckOutput:
     findings = []
     population: Counter[str | None] = Counter()
     for mid, props in g.scan("Member"):
-        active = len(_active_pairings(g, "Member", mid, "BY_MEMBER"))
+        active = _households_helped(g, mid)
         if not active:
             continue
         population[props.get("communityId")] += 1
@@ -321,9 +331,9 @@ def reported_member_inactive(g: _Graph, p: CheckInput) -> CheckOutput:
             continue
         if _active_pairings(g, "Member", mid, "BY_MEMBER"):
             continue
-        if any((g.props(k).get("claimedDate") or dt.date.min) >= since for k in g.inc("Member", mid, "CLAIMED_BY", "Project")):
+        if any(_within(g.props(k).get("claimedDate"), since, p.as_of) for k in g.inc("Member", mid, "CLAIMED_BY", "Project")):
             continue
-        if any((g.props(k).get("date") or dt.date.min) >= since for k in g.out("Member", mid, "TOOK_PART", "Activity")):
+        if any(_within(g.props(k).get("date"), since, p.as_of) for k in g.out("Member", mid, "TOOK_PART", "Activity")):
             continue
         findings.append(_row(mid, "Member", props, props.get("name"), _home_unit(g, mid),
                              {"reportedDate": _iso(reported), "days": p["days"]}))
@@ -342,7 +352,7 @@ def joint_unit_resources_no_project(g: _Graph, p: CheckInput) -> CheckOutput:
             continue
         population[props.get("communityId")] += 1
         claimed = [k for k in g.inc("JointUnit", jid, "CLAIMED_BY", "Project")
-                   if (g.props(k).get("claimedDate") or dt.date.min) >= year_start]
+                   if _within(g.props(k).get("claimedDate"), year_start, p.as_of)]
         if not claimed:
             findings.append(_row(jid, "JointUnit", props, props.get("name"), None,
                                  {"resources": len(resources), "year": p["year"]}))
