@@ -59,8 +59,8 @@ class CoverageThreshold:
     title_en: str = strawberry.field(description=_d("说明（英文）", "meaning, in English"))
 
 
-@strawberry.type(description=_d("覆盖检查目录中的一项", "an entry of the coverage check catalogue"))
-class CoverageCheckSpec:
+@strawberry.interface(description=_d("覆盖检查的名称与规则", "a coverage check: its name and rule"))
+class CoverageCheckDescription:
     name: CoverageCheckName = strawberry.field(description=_d("检查", "check"))  # type: ignore[valid-type]
     question: int = strawberry.field(description=_d("对应的常见问题编号（1-11）", "number of the staff question it answers (1-11)"))
     kind: str = strawberry.field(description=_d("问题记录的类型", "kind of the offending records"))
@@ -68,6 +68,10 @@ class CoverageCheckSpec:
     title_en: str = strawberry.field(description=_d("名称（英文）", "title, in English"))
     rule: str = strawberry.field(description=_d("判定规则（中文）", "rule, in Chinese"))
     rule_en: str = strawberry.field(description=_d("判定规则（英文）", "rule, in English"))
+
+
+@strawberry.type(description=_d("覆盖检查目录中的一项", "an entry of the coverage check catalogue"))
+class CoverageCheckSpec(CoverageCheckDescription):
     thresholds: List[CoverageThreshold] = strawberry.field(description=_d("阈值", "thresholds"))
 
 
@@ -122,14 +126,7 @@ class CoverageCount:
 
 
 @strawberry.type(description=_d("一项检查的结果", "result of one check"))
-class CoverageCheck:
-    name: CoverageCheckName = strawberry.field(description=_d("检查", "check"))  # type: ignore[valid-type]
-    question: int = strawberry.field(description=_d("对应的常见问题编号（1-11）", "number of the staff question it answers (1-11)"))
-    kind: str = strawberry.field(description=_d("问题记录的类型", "kind of the offending records"))
-    title: str = strawberry.field(description=_d("名称（中文）", "title, in Chinese"))
-    title_en: str = strawberry.field(description=_d("名称（英文）", "title, in English"))
-    rule: str = strawberry.field(description=_d("判定规则（中文）", "rule, in Chinese"))
-    rule_en: str = strawberry.field(description=_d("判定规则（英文）", "rule, in English"))
+class CoverageCheck(CoverageCheckDescription):
     population_label: str = strawberry.field(description=_d("检查对象", "what is looked at"))
     thresholds: JSON = strawberry.field(description=_d("本次使用的阈值", "thresholds used in this run"))
     population: int = strawberry.field(description=_d("检查的记录数", "records looked at"))
