@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, NoReturn, Optional
@@ -413,6 +416,21 @@ def _audit_error(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _audit_note(message: str) -> None:
+    """An informational line on stderr (``wrote …``, ``saved …``, warnings), plain text."""
+    typer.echo(" ".join(message.splitlines()), err=True)
+
+
+OVER_LIMITS = "覆盖检查超出限值 · audit over limits: "  # stable prefix of the exit-1 line on stderr
+
+
+def _store_where(settings: Any) -> str:
+    if settings.graph_api_store == "neo4j":
+        uri = re.sub(r"//[^/@]*@", "//", settings.neo4j_uri)  # no user or password in messages
+        return f"neo4j store {uri} (database {settings.neo4j_database})"
+    return f"{settings.graph_api_store} store {Path(settings.graph_api_db).resolve()}"
+
+
 def _split_names(values: Optional[list[str]]) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
@@ -442,8 +460,10 @@ def _print_check_catalogue(fmt: str) -> None:
 
 AUDIT_HELP = ("Coverage audit (全覆盖、无死角): run the checks and report the gaps found.\n\n"
               "Exit code 0 when no check has more findings than its limit (--fail-on, default 0), 1 when some do "
-              "(a one-line summary goes to stderr), 2 on any error (bad check, threshold, scope or date, store not "
-              "reachable or locked by a running `graph-api serve`, file not writable).")
+              "(the last line on stderr starts with '覆盖检查超出限值 · audit over limits: ' and names them), 2 on "
+              "any error (bad check, threshold, scope or date, no community in scope, store not reachable or locked "
+              "by a running `graph-api serve`, file not writable, report not rendered), with one line on stderr "
+              "starting 'graph-api audit: '.")
 
 
 @app.command(help=AUDIT_HELP)
@@ -471,7 +491,7 @@ def audit(district: Optional[str] = typer.Option(None, help="only this district'
 
     from graph_api.audit.engine import AuditScope, exceeded, parse_limits, parse_thresholds, resolve_scope, run_audit
     from graph_api.audit.history import load_history, save_snapshot
-    from graph_api.audit.report import FORMATS, print_tables, render
+    from graph_api.audit.report import FORMATS, print_tables, render, scope_text
     from graph_api.domain.coverage import CHECK_BY_NAME, CheckError
     from graph_api.store.base import EVERYTHING, StoreError
 
@@ -522,39 +542,50 @@ def audit(district: Optional[str] = typer.Option(None, help="only this district'
     except Exception as exc:  # noqa: BLE001  (exit code 2 with the reason, whatever it is)
         _audit_error(f"{type(exc).__name__}: {exc}")
 
-    if not result["communities"]:
-        console.print("[yellow]no community in this scope (is the store loaded? graph-api load-sample)[/yellow]",
-                      soft_wrap=True)
-    history: list[dict[str, Any]] = []
-    if fmt == "html":
-        history = load_history(settings.graph_api_audit_history, asked,
-                               warn=lambda m: typer.echo(f"graph-api audit: warning: {m}", err=True))
+    if not result["communities"]:  # nothing audited: cron must not read this as "no gaps"
+        _audit_error(f"范围内没有社区，未检查任何内容 · no community in scope ({scope_text(result)[1]}) in the "
+                     f"{_store_where(settings)}: nothing was audited (wrong scope or GRAPH_API_DB? "
+                     f"an empty store is filled by graph-api load-sample)")
+    doing = f"write the {fmt} report"
     try:
-        if out is not None:
-            text = render(result, fmt, history)
-            out.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
-            console.print(f"wrote {out}: {result['summary']['findings']} findings", soft_wrap=True)
-        elif fmt == "table":
-            print_tables(result, Console(width=None if sys.stdout.isatty() else 160))
-        else:
-            data = render(result, fmt, history).encode("utf-8")
+        history: list[dict[str, Any]] = []
+        if fmt == "html":  # the runs of this scope; the report keeps those with the same checks and thresholds
+            history = load_history(settings.graph_api_audit_history, asked,
+                                   warn=lambda m: _audit_note(f"graph-api audit: warning: {m}"))
+        if fmt == "table" and out is None:
+            tty = sys.stdout.isatty()
+            buffer = io.StringIO()  # the whole table first: an error never leaves half of it on stdout
+            print_tables(result, Console(file=buffer, force_terminal=tty, highlight=False,
+                                         width=shutil.get_terminal_size().columns if tty else 160))
+            sys.stdout.write(buffer.getvalue())
             sys.stdout.flush()
-            buffer = getattr(sys.stdout, "buffer", None)
-            if buffer is not None:
-                buffer.write(data)
-                buffer.flush()
+        else:
+            text = render(result, fmt, history)
+            if out is not None:
+                out.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
+                _audit_note(f"wrote {out}: {result['summary']['findings']} findings")
             else:
-                sys.stdout.write(data.decode("utf-8"))
+                data = text.encode("utf-8")
+                sys.stdout.flush()
+                stdout = getattr(sys.stdout, "buffer", None)
+                if stdout is not None:
+                    stdout.write(data)
+                    stdout.flush()
+                else:
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
         if save:
+            doing = "save the snapshot"
             saved = save_snapshot(result, settings.graph_api_audit_history)
-            console.print(f"saved {saved}", soft_wrap=True)
+            _audit_note(f"saved {saved}")
     except OSError as exc:
         _audit_error(f"cannot write {exc.filename or out or 'stdout'}: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001  (a bug in a renderer must not read as "over limits" to cron)
+        _audit_error(f"cannot {doing}: {type(exc).__name__}: {exc}")
 
     over = exceeded(result, limits)
-    if over:
-        typer.echo("覆盖检查超出限值 · audit over limits: "
-                   + ", ".join(f"{o['check']} {o['count']} > {o['limit']}" for o in over), err=True)
+    if over:  # the last line on stderr, always with this prefix
+        typer.echo(OVER_LIMITS + ", ".join(f"{o['check']} {o['count']} > {o['limit']}" for o in over), err=True)
         raise typer.Exit(1)
 
 

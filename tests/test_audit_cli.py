@@ -194,3 +194,121 @@ def test_list_checks(audit: Any) -> None:
     need = next(c for c in catalogue if c["name"] == "open_need_overdue")
     assert need["thresholds"] == [{"name": "days", "default": 60, "zh": "最长待认领天数",
                                    "en": "longest a need may stay open (days)"}]
+
+
+# --- review fixes: markup, empty scopes, comparable history, stderr ------------------------------
+OVER_LIMITS = "覆盖检查超出限值 · audit over limits: "
+
+
+def tamper(monkeypatch: pytest.MonkeyPatch, edit: Any) -> None:
+    """Let `edit` change the audit result before the command renders it (as odd data would)."""
+    import graph_api.audit.engine as engine
+
+    real = engine.run_audit
+
+    async def run_audit(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        result = await real(*args, **kwargs)
+        edit(result)
+        return result
+
+    monkeypatch.setattr(engine, "run_audit", run_audit)
+
+
+def markup_in_data(result: dict[str, Any]) -> None:
+    check = next(c for c in result["checks"] if c["findings"])
+    check["title"]["zh"] = "[i]标题[/i]"
+    finding = check["findings"][0]
+    finding["label"] = "[b]粗体[/b]楼"
+    finding["reason"]["zh"] = "居民填写 [/x] 的原因"
+    finding["communityName"] = "[red]社区[/]"
+
+
+def test_table_shows_rich_markup_in_data_as_typed(audit: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    tamper(monkeypatch, markup_in_data)
+    run = audit()
+    assert run.exit_code == 1, run.output  # over limits, as the sample is: no MarkupError, no traceback
+    for typed in ("[i]标题[/i]", "[b]粗体[/b]楼", "居民填写 [/x] 的原因", "[red]社区[/]"):
+        assert typed in run.stdout, typed
+    assert run.stderr.strip().splitlines()[-1].startswith(OVER_LIMITS)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "html"])
+def test_a_failing_renderer_exits_2_with_one_line(audit: Any, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    import graph_api.audit.report as report
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("renderer bug\nsecond line")
+
+    monkeypatch.setattr(report, "render", broken)
+    monkeypatch.setattr(report, "print_tables", broken)
+    run = audit("--format", fmt, "--save")
+    assert run.exit_code == 2, run.output
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("graph-api audit: ") and "renderer bug" in lines[0], run.stderr
+    assert run.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["--street", "210905002", "--community", COMMUNITY],  # the community is in street 210905001
+    ["--community", COMMUNITY, "--street", "210905002", "--format", "json"],
+])
+def test_a_scope_without_communities_exits_2(audit: Any, tmp_path: Path, args: list[str]) -> None:
+    out = tmp_path / "report.html"
+    run = audit(*args, "--save", "--out", str(out), "--fail-on", "*=100")
+    assert run.exit_code == 2, run.output
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("graph-api audit: ") and "no community in scope" in lines[0]
+    assert "street 210905002" in lines[0] and COMMUNITY in lines[0]
+    assert not out.exists() and not (tmp_path / "history").exists()
+
+
+def test_an_empty_store_exits_2_and_names_it(audit: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = tmp_path / "typo" / "graph.sqlite3"  # GRAPH_API_DB pointing at the wrong place
+    wrong.parent.mkdir()
+    monkeypatch.setenv("GRAPH_API_DB", str(wrong))
+    get_settings.cache_clear()
+    run = audit("--save", "--fail-on", "*=100")
+    assert run.exit_code == 2, run.output
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no community in scope (everything)" in lines[0] and str(wrong) in lines[0]
+    assert run.stdout == "" and not (tmp_path / "history").exists()
+
+
+def test_the_trend_compares_only_runs_with_the_same_checks_and_thresholds(audit: Any, tmp_path: Path) -> None:
+    relaxed = ("--format", "json", "--save", "--fail-on", "*=100")
+    assert audit(*relaxed).exit_code == 0  # every check, default thresholds
+    assert audit(*relaxed, "--check", "open_need_overdue").exit_code == 0  # one check
+    assert audit(*relaxed, "--threshold", "open_need_overdue.days=30").exit_code == 0  # other threshold
+    files = sorted((tmp_path / "history").glob("audit-*.json"))
+    saved = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    assert sorted(len(s["checkNames"]) for s in saved) == [1, len(CHECK_NAMES), len(CHECK_NAMES)]
+    assert all(s["store"] == "embedded" for s in saved)
+
+    def trend_points(*args: str) -> tuple[int, str]:
+        report = tmp_path / "report.html"
+        run = audit("--format", "html", "--out", str(report), "--fail-on", "*=100", *args)
+        assert run.exit_code == 0, run.output
+        page = report.read_text(encoding="utf-8")
+        chart = re.search(r'<svg class="chart trend-chart".*?</svg>', page)
+        return (chart.group(0).count("<circle") if chart else 0), page
+
+    points, page = trend_points()
+    assert points == 2  # the one comparable run and this one
+    assert "2 saved runs of this scope with other checks or thresholds are left out" in page
+    assert '<span class="delta-same">' in page.split('class="cards"')[1].split("</div></div>")[0]
+    assert trend_points("--check", "open_need_overdue")[0] == 2
+    assert trend_points("--threshold", "open_need_overdue.days=30")[0] == 2
+    points, page = trend_points("--check", "open_need_overdue,member_out_of_contact")
+    assert points == 0 and "No comparable history yet" in page and "3 saved runs of this scope" in page
+
+
+def test_stderr_on_exit_1_ends_with_the_over_limits_line(audit: Any, tmp_path: Path) -> None:
+    out = tmp_path / "报告 [b]夜间.html"  # a name rich would take for markup
+    run = audit("--format", "html", "--out", str(out), "--save")
+    assert run.exit_code == 1, run.output
+    lines = run.stderr.splitlines()
+    saved = next((tmp_path / "history").glob("audit-*.json"))
+    assert lines[:2] == [f"wrote {out}: {len(planted())} findings", f"saved {saved}"]
+    assert len(lines) == 3 and lines[-1].startswith(OVER_LIMITS)
+    assert lines[-1] == OVER_LIMITS + "building_without_party_group 2 > 0, " + lines[-1].split(", ", 1)[1]
+    assert run.stdout == ""

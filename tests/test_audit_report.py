@@ -119,6 +119,42 @@ def test_history_keeps_counts_only_and_reads_back_the_same_scope(sample_audit: d
     assert load_history(tmp_path / "a-file", None, warn=warnings.append) == []
 
 
+def test_table_shows_rich_markup_in_data_as_typed(sample_audit: dict[str, Any]) -> None:
+    evil = copy.deepcopy(sample_audit)
+    check = next(c for c in evil["checks"] if c["findings"])
+    check["title"]["zh"] = "[bold]标题[/bold]"
+    finding = check["findings"][0]
+    finding["label"] = "[b]粗体[/b]楼"
+    finding["reason"]["zh"] = "原因 [/x] 未闭合"  # a closing tag rich cannot match: MarkupError before
+    finding["communityName"] = "[link=http://x]社区[/link]"
+    finding["path"][-1]["name"] = "[/]片区"
+    evil["scope"] = {"district": None, "street": "[red]", "community": None}
+    text = render(evil, "table", width=250)
+    for typed in ("[bold]标题[/bold]", "[b]粗体[/b]楼", "原因 [/x] 未闭合", "[link=http://x]社区[/link]", "[/]片区",
+                  "街道 [red]"):
+        assert typed in text, typed
+
+
+def test_csv_cells_cannot_start_a_formula(sample_audit: dict[str, Any]) -> None:
+    evil = copy.deepcopy(sample_audit)
+    finding = next(c for c in evil["checks"] if c["findings"])["findings"][0]
+    finding["label"] = '=HYPERLINK("http://x","点我")'
+    finding["reason"]["zh"] = "+1+1"
+    finding["reason"]["en"] = "-2+3"
+    finding["communityName"] = "@SUM(A1)"
+    finding["path"][-1]["name"] = "\t=1"  # the path starts with the community
+    finding["path"][0]["name"] = "\r=2"
+    finding["streetId"] = "-5"  # a plain number is not a formula: left as it is
+    rows = list(csv.reader(io.StringIO(render(evil, "csv")[1:])))
+    row = next(r for r in rows[1:] if r[4] == finding["id"])
+    assert row[5] == '\'=HYPERLINK("http://x","点我")'
+    assert (row[9], row[10], row[7], row[8]) == ("\'+1+1", "\'-2+3", "\'@SUM(A1)", "-5")
+    assert row[11].startswith("\'\t=1 > ") and row[11].endswith(" > \r=2")
+    assert row[1].isdigit() and json.loads(row[12]) == finding["facts"]
+    clean = {r[4]: r for r in rows[1:] if r[4] != finding["id"]}
+    assert not any(cell.startswith("\'") for r in clean.values() for cell in r)
+
+
 # --- html --------------------------------------------------------------------------------------
 def test_html_escapes_every_text_and_needs_no_network(sample_audit: dict[str, Any]) -> None:
     evil = copy.deepcopy(sample_audit)
@@ -132,6 +168,88 @@ def test_html_escapes_every_text_and_needs_no_network(sample_audit: dict[str, An
     for forbidden in ("http://", "https://", "<link", "@import", "url(", "<iframe", "fetch("):
         assert forbidden not in page, forbidden
     assert "尚无历史记录" in page and "No history yet" in page
+
+
+def only(result: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The result as if only these checks had been run."""
+    checks = [c for c in result["checks"] if c["name"] in names]
+    return dict(result, checks=checks, summary={"checks": len(checks), "findings": sum(c["count"] for c in checks),
+                                                "checksWithFindings": sum(1 for c in checks if c["count"])})
+
+
+def trend_points(page: str) -> int:
+    chart = re.search(r'<svg class="chart trend-chart".*?</svg>', page)
+    return chart.group(0).count("<circle") if chart else 0
+
+
+def headline_delta(page: str) -> str:
+    cards = page.split('<div class="cards">', 1)[1].split("</div></div>", 1)[0]
+    found = re.search(r'<span class="delta-[a-z]+">[^<]*</span>', cards)
+    return found.group(0) if found else ""
+
+
+def test_trend_and_headline_compare_only_runs_with_the_same_checks_and_thresholds(
+        sample_audit: dict[str, Any]) -> None:
+    now = sample_audit["summary"]["findings"]
+    full = snapshot(sample_audit, dt.datetime(2022, 4, 30, tzinfo=UTC))
+    full["checks"]["open_need_overdue"]["count"] += 3  # three more findings than now
+    one_check = only(sample_audit, "open_need_overdue")
+    partial = snapshot(one_check, dt.datetime(2022, 5, 31, tzinfo=UTC))  # later, one check only
+    other_threshold = snapshot(sample_audit, dt.datetime(2022, 6, 15, tzinfo=UTC))
+    other_threshold["checks"]["open_need_overdue"]["thresholds"] = {"days": 30}
+    other_threshold["checks"]["open_need_overdue"]["count"] = 40
+    other_scope = snapshot(dict(sample_audit, scope={"district": None, "street": "210905001", "community": None}),
+                           dt.datetime(2022, 6, 20, tzinfo=UTC))
+    page = render(sample_audit, "html", [full, partial, other_threshold, other_scope])
+    assert trend_points(page) == 2  # the full run with the same thresholds, and this one
+    assert headline_delta(page) == '<span class="delta-down">▼ 3</span>'  # not ▲ (the one-check run as 0s)
+    assert "2 saved runs of this scope with other checks or thresholds are left out" in page
+    spark = page.split("需求超期未认领</div>", 1)[1].split("</div></div>", 1)[0]
+    assert f"before</span> {2 + 3} → " in spark
+
+    # a run of one check compares with the one-check run only; list thresholds compare as sets
+    page = render(one_check, "html", [full, partial, other_threshold])
+    assert trend_points(page) == 2 and headline_delta(page) == '<span class="delta-same">＝</span>'
+    levels = copy.deepcopy(sample_audit)
+    next(c for c in levels["checks"] if c["name"] == "grid_without_leader")["thresholds"]["levels"].reverse()
+    assert trend_points(render(levels, "html", [full])) == 2
+
+    # nothing comparable: no chart, no delta, a note
+    page = render(sample_audit, "html", [partial, other_threshold])
+    assert trend_points(page) == 0 and headline_delta(page) == ""
+    assert "No comparable history yet" in page
+
+
+def test_snapshots_without_check_names(sample_audit: dict[str, Any], tmp_path: Path) -> None:
+    folder = tmp_path / "history"
+    full = save_snapshot(sample_audit, folder, dt.datetime(2022, 5, 1, tzinfo=UTC))
+    one_check = only(sample_audit, "open_need_overdue")
+    partial = save_snapshot(one_check, folder, dt.datetime(2022, 5, 2, tzinfo=UTC))
+    for path in (full, partial):  # as saved before "checkNames" was kept
+        snap = json.loads(path.read_text(encoding="utf-8"))
+        assert snap["checkNames"] == list(snap["checks"])
+        del snap["checkNames"]
+        path.write_text(json.dumps(snap, ensure_ascii=False), encoding="utf-8")
+    bad = save_snapshot(sample_audit, folder, dt.datetime(2022, 5, 3, tzinfo=UTC))
+    snap = json.loads(bad.read_text(encoding="utf-8"))
+    snap["checkNames"] = snap["checkNames"][:-1]  # names that do not match the counts
+    bad.write_text(json.dumps(snap, ensure_ascii=False), encoding="utf-8")
+    warnings: list[str] = []
+    runs = load_history(folder, sample_audit["scope"], warn=warnings.append)
+    assert [r["savedAt"] for r in runs] == ["2022-05-01T00:00:00+00:00"]  # the full catalogue of its time
+    assert runs[0]["checkNames"] == [c["name"] for c in sample_audit["checks"]]
+    assert len(warnings) == 2
+    assert partial.name in warnings[0] and "saved without its list of checks" in warnings[0]
+    assert "with 1 of the 21 checks" in warnings[0]
+    assert bad.name in warnings[1] and "unreadable" in warnings[1]
+    assert trend_points(render(sample_audit, "html", runs)) == 2
+
+    # two runs within one second: the second saved is the later one
+    again = save_snapshot(one_check, folder, dt.datetime(2022, 6, 1, tzinfo=UTC))
+    last = save_snapshot(sample_audit, folder, dt.datetime(2022, 6, 1, tzinfo=UTC))
+    assert again.name == "audit-20220601T000000Z.json" and last.name == "audit-20220601T000000Z-2.json"
+    runs = load_history(folder, sample_audit["scope"], warn=warnings.append)
+    assert runs[-1]["checkNames"] == [c["name"] for c in sample_audit["checks"]]
 
 
 def test_html_report_in_headless_chromium(sample_audit: dict[str, Any], tmp_path: Path) -> None:

@@ -78,7 +78,12 @@ def extras() -> tuple[GraphData, set[tuple[str, str]]]:
         node("Pairing", pid, kind="ELDERLY", since=dt.date(2022, 1, 1), lastVisitDate=AS_OF, status="ACTIVE")
         edge("Pairing", pid, "BY_MEMBER", "Member", "MTEST1" if i == 0 else "MTEST2")
         edge("Pairing", pid, "FOR_HOUSEHOLD", "Household", hid)
+    # a pairing never visited since it began, for a household MTEST1 already helps (still one household)
+    node("Pairing", "PRTEST-NV", kind="STUDY", since=dt.date(2022, 1, 1), status="ACTIVE")
+    edge("Pairing", "PRTEST-NV", "BY_MEMBER", "Member", "MTEST1")
+    edge("Pairing", "PRTEST-NV", "FOR_HOUSEHOLD", "Household", f"{units[1]}-101")
     expected = {
+        ("pairing_past_visit_deadline", "PRTEST-NV"),
         ("community_without_service_center", EXTRA),
         ("grid_without_leader", EXTRA), ("grid_without_leader", area), ("grid_without_leader", cx),
         ("grid_without_leader", EXTRA + "02"), ("grid_without_leader", "210905001099019"),
@@ -194,6 +199,13 @@ async def test_the_extras_are_found_and_nothing_else(audited: GraphStore) -> Non
     loads = {f["id"]: f["facts"]["households"] for c in result["checks"] for f in c["findings"]
              if c["name"] in ("member_under_household_load", "member_over_household_cap")}
     assert loads == {"MTEST1": 1, "MTEST2": 21}
+    never = next(f for c in result["checks"] if c["name"] == "pairing_past_visit_deadline" for f in c["findings"]
+                 if f["id"] == "PRTEST-NV")
+    assert never["facts"]["lastVisitDate"] is None and never["facts"]["since"] == "2022-01-01"
+    assert "从未走访" in never["reason"]["zh"] and never["facts"]["daysOver"] == 180 - 92
+    extra_community = next(c for c in result["communities"] if c["id"] == EXTRA)
+    assert extra_community["totals"]["buildingsUncovered"] == 1  # partly covered counts as not covered
+    assert extra_community["checks"]["building_without_party_group"]["count"] == 0
     unit = next(f for c in result["checks"] if c["name"] == "stairwell_without_party_group" for f in c["findings"])
     assert unit["facts"] == {"building": EXTRA + "0101001", "coveredSiblings": 1}
     assert [s["name"] for s in unit["path"]] == ["测试小区1号楼2单元", "测试小区1号楼", "测试小区", "测试第一片区", "测试社区"]
@@ -217,10 +229,19 @@ def test_limits_and_thresholds_parse_with_clear_errors() -> None:
             parse_thresholds(bad)
     with pytest.raises(CheckError, match="no threshold"):
         check_input("open_need_overdue", AS_OF, {"weeks": 3})
-    with pytest.raises(CheckError, match="unknown grid levels"):
+    with pytest.raises(CheckError, match="non-empty list"):
         check_input("grid_without_leader", AS_OF, {"levels": ["TOWER"]})
     with pytest.raises(CheckError, match="whole number"):
         check_input("open_need_overdue", AS_OF, {"days": -2})
+    for name, values in (("member_under_household_load", {"exemptAge": 3000}), ("open_need_overdue", {"days": 10**6}),
+                         ("needy_household_without_helper", {"categories": ["NEEDY"]}),
+                         ("building_without_party_group", {"coveringKinds": ["GRID_GRUOP"]}),
+                         ("branch_size_out_of_range", {"minMembers": 9, "maxMembers": 3})):
+        with pytest.raises(CheckError):
+            check_input(name, AS_OF, values)
+    for name in ("member_out_of_contact", "open_need_overdue", "member_under_household_load"):
+        with pytest.raises(CheckError, match="out of range"):
+            check_input(name, dt.date(1, 1, 1))
     result = {"checks": [{"name": "a", "count": 2}, {"name": "b", "count": 0}]}
     assert exceeded(result, {}) == [{"check": "a", "count": 2, "limit": 0}]
     assert exceeded(result, {"*": 5}) == []
@@ -299,6 +320,44 @@ async def test_graphql_caller_scope_is_enforced_in_the_store(gql: GraphQLRunner)
     assert {(c["name"], f["id"]) for c in alone["checks"] for f in c["findings"]} <= planted()
     asked_other = (await gql(COVERAGE, {"scope": {"communityKey": "210905001005"}}, scope=confined))["coverage"]
     assert asked_other["totalFindings"] == 0 and asked_other["communities"] == []
+
+
+async def test_graphql_runs_at_most_two_audits_per_request(gql: GraphQLRunner) -> None:
+    two = await gql("{ a: coverage(checks: [OPEN_NEED_OVERDUE]) { totalFindings } "
+                    "b: coverage(checks: [MEMBER_OUT_OF_CONTACT]) { totalFindings } }")
+    assert two == {"a": {"totalFindings": 2}, "b": {"totalFindings": 2}}
+    three = await gql("{ a: coverage { totalFindings } b: coverage { totalFindings } c: coverage { totalFindings } }",
+                      expect_errors=True)
+    assert "at most 2 coverage audits" in three.errors[0].message
+
+
+async def test_the_default_as_of_date_is_that_of_the_districts_in_scope(tmp_path) -> None:
+    from graph_api.store.embedded.store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph.sqlite3")
+    data = GraphData()
+    for district, street, day in (("100001", "100001001", dt.date(2022, 6, 30)), ("100002", "100002001", dt.date(2023, 3, 31))):
+        data.nodes.append(("District", district, {"name": f"区{district}", "code": district, "asOfDate": day}))
+        data.nodes.append(("Street", street, {"name": f"街道{street}", "code": street}))
+        data.edges.append(("Street", street, "PART_OF", "District", district))
+        community = street + "001"
+        data.nodes.append(("Community", community, {"name": f"社区{community}", "code": community, "level": "COMMUNITY",
+                                                    "streetId": street, "communityId": community}))
+        data.edges.append(("Community", community, "PART_OF", "Street", street))
+    await store.load(data)
+    try:
+        second = await run_audit(store, await resolve_scope(store, AuditScope(street="100002001")))
+        assert second["asOf"] == "2023-03-31"
+        first = await run_audit(store, await resolve_scope(store, AuditScope(community="100001001001")))
+        assert first["asOf"] == "2022-06-30"
+        with pytest.raises(CheckError, match="different as-of dates"):
+            await run_audit(store, EVERYTHING)
+        assert (await run_audit(store, EVERYTHING, as_of=dt.date(2023, 1, 1)))["asOf"] == "2023-01-01"
+        with pytest.raises(CheckError, match="no threshold"):  # thresholds of checks not run are checked too
+            await run_audit(store, EVERYTHING, as_of=AS_OF, checks=["open_need_overdue"],
+                            thresholds={"member_out_of_contact": {"weeks": 2}})
+    finally:
+        await store.close()
 
 
 async def test_graphql_bad_requests_are_explained(gql: GraphQLRunner) -> None:

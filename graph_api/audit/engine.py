@@ -49,10 +49,23 @@ async def resolve_scope(store: GraphStore, asked: AuditScope, base: Scope = EVER
 
 
 async def default_as_of(store: GraphStore, scope: Scope) -> dt.date:
-    """The data set's reference date (District.asOfDate, the latest one) or, without one, today."""
-    page = await store.find_nodes("District", [], [], 0, 1000, EVERYTHING)
-    dates = [r["asOfDate"] for r in page.records if r.get("asOfDate") is not None]
-    return max(dates) if dates else dt.date.today()
+    """The reference date (District.asOfDate) of the districts the scope lies in, or today when
+    they have none; districts with different dates need an explicit as-of date."""
+    districts = {d["id"]: d.get("asOfDate") for d in (await store.find_nodes("District", [], [], 0, 100_000, EVERYTHING)).records}
+    if not scope.unrestricted:
+        streets = scope.street_ids
+        if streets is None:
+            communities = await store.find_nodes("Community", [], [], 0, 1_000_000, scope)
+            streets = frozenset(c["streetId"] for c in communities.records if c.get("streetId"))
+        rel = KIND_BY_NAME["Street"].rel("district")
+        parents = await store.neighbours("Street", rel, sorted(streets), EVERYTHING)
+        wanted = {d["id"] for found in parents.values() for d in found}
+        districts = {k: v for k, v in districts.items() if k in wanted}
+    dates = sorted({d for d in districts.values() if d is not None})
+    if len(dates) > 1:
+        raise CheckError(f"范围内各区的数据基准日不同（{'、'.join(d.isoformat() for d in dates)}），请指定基准日 · the districts "
+                         "in scope have different as-of dates: give one (--as-of / asOf)")
+    return dates[0] if dates else dt.date.today()
 
 
 def parse_thresholds(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -98,12 +111,16 @@ async def run_audit(store: GraphStore, scope: Scope, *, asked: AuditScope = Audi
                     as_of: dt.date | None = None, paths: bool = True) -> dict[str, Any]:
     """Run the checks (all by default) over the scope and return the audit result."""
     started = time.perf_counter()
-    names = list(dict.fromkeys(checks)) if checks else list(CHECK_NAMES)
+    asked_names = set(checks or CHECK_NAMES)
+    names = [n for n in CHECK_NAMES if n in asked_names]  # catalogue order
     thresholds = thresholds or {}
-    for name in [*names, *thresholds]:
+    for name in [*asked_names, *thresholds]:
         if name not in CHECK_BY_NAME:
             raise CheckError(f"没有名为 {name!r} 的检查 · no check named {name!r} (known: {', '.join(CHECK_NAMES)})")
     day = as_of or await default_as_of(store, scope)
+    for name, values in thresholds.items():  # thresholds of checks not run are checked too
+        if name not in asked_names:
+            check_input(name, day, values)
     inputs: list[CheckInput] = [check_input(n, day, thresholds.get(n)) for n in names]
 
     async def timed(ci: CheckInput) -> tuple[Any, float]:
@@ -148,12 +165,19 @@ async def run_audit(store: GraphStore, scope: Scope, *, asked: AuditScope = Audi
             "population": population, "count": len(findings), "shareOk": _share(population, len(findings)),
             "seconds": round(seconds, 4), "findings": findings})
     community_list = []
+    # buildings not wholly covered: none of their units (a building finding) or some (unit findings)
+    partly: dict[str | None, set[str]] = {}
+    for c in result_checks:
+        if c["name"] == "stairwell_without_party_group":
+            for f in c["findings"]:
+                partly.setdefault(f["communityId"], set()).add(f["facts"].get("building"))
     for entry in sorted(communities.values(), key=lambda c: c["id"]):
         b = entry["checks"].get("building_without_party_group")
         n = entry["checks"].get("needy_household_without_helper")
+        uncovered = None if b is None else b["count"] + len(partly.get(entry["id"], ()))
         entry["totals"] = {
             "findings": sum(v["count"] for v in entry["checks"].values()),
-            "buildings": b["population"] if b else None, "buildingsUncovered": b["count"] if b else None,
+            "buildings": b["population"] if b else None, "buildingsUncovered": uncovered,
             "needyHouseholds": n["population"] if n else None, "needyUnhelped": n["count"] if n else None,
         }
         community_list.append(entry)

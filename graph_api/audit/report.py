@@ -15,6 +15,7 @@ import html
 import io
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from graph_api.audit.history import split_runs
 from graph_api.domain.coverage import CHECK_BY_NAME
 
 FORMATS = ("table", "json", "csv", "html")
@@ -102,9 +104,12 @@ def render(result: Result, fmt: str, history: Sequence[Mapping[str, Any]] = (), 
 
 # --- table -----------------------------------------------------------------------------------
 def print_tables(result: Result, console: Console) -> None:
-    """A summary per check, then the findings of each check with findings, worst first."""
+    """A summary per check, then the findings of each check with findings, worst first.
+
+    Every title and cell is a :class:`rich.text.Text`, never markup: labels, reasons and names are
+    typed by residents and staff, and ``[b]`` or ``[/x]`` in them must show as typed."""
     zh, en = scope_text(result)
-    summary = Table(title=f"覆盖检查 · coverage audit — {zh} ({en}), 基准日 as of {result['asOf']}",
+    summary = Table(title=Text(f"覆盖检查 · coverage audit — {zh} ({en}), 基准日 as of {result['asOf']}"),
                     title_justify="left")
     summary.add_column("问题 Q", justify="right")
     summary.add_column("检查 check")
@@ -114,24 +119,25 @@ def print_tables(result: Result, console: Console) -> None:
     summary.add_column("达标率 share OK", justify="right")
     for c in result["checks"]:
         count = Text(f"{c['count']:,}", style="bold red" if c["count"] else "green")
-        summary.add_row(str(c["question"]), c["title"]["zh"], c["name"], f"{c['population']:,}", count,
-                        percent(c["shareOk"]))
+        summary.add_row(Text(str(c["question"])), Text(str(c["title"]["zh"])), Text(str(c["name"])),
+                        Text(f"{c['population']:,}"), count, Text(percent(c["shareOk"])))
     s = result["summary"]
-    summary.caption = (f"{s['findings']:,} 个问题，{s['checksWithFindings']}/{s['checks']} 项检查有问题 · "
-                       f"{s['findings']:,} findings in {s['checksWithFindings']} of {s['checks']} checks")
+    summary.caption = Text(f"{s['findings']:,} 个问题，{s['checksWithFindings']}/{s['checks']} 项检查有问题 · "
+                           f"{s['findings']:,} findings in {s['checksWithFindings']} of {s['checks']} checks")
     console.print(summary)
     for c in worst_checks(result):
-        table = Table(title=f"问题 {c['question']} · {c['title']['zh']} ({c['name']}): {c['count']:,}",
+        table = Table(title=Text(f"问题 {c['question']} · {c['title']['zh']} ({c['name']}): {c['count']:,}"),
                       title_justify="left", show_lines=False)
         table.add_column("社区 community", no_wrap=True)
         table.add_column("名称 label", overflow="fold")
         table.add_column("原因 reason", overflow="fold")
         table.add_column("网格路径 path", overflow="fold", style="dim")
         for f in c["findings"]:
-            table.add_row(community_label(f), str(f["label"]), f["reason"]["zh"], " › ".join(path_names(f)))
+            table.add_row(Text(community_label(f)), Text(str(f["label"])), Text(str(f["reason"]["zh"])),
+                          Text(" › ".join(path_names(f))))
         console.print(table)
     if not s["findings"]:
-        console.print("[green]没有发现问题 · no findings[/green]")
+        console.print(Text("没有发现问题 · no findings", style="green"))
 
 
 # --- json ------------------------------------------------------------------------------------
@@ -196,17 +202,35 @@ CSV_HEADER = ["检查 check", "问题序号 question", "检查名称 check_zh", 
               "网格路径 path", "依据 facts"]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def csv_cell(value: Any) -> str:
+    """A text cell that Excel or LibreOffice will not run as a formula: one starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (plain numbers such as
+    ``-3`` are left alone: they are read as numbers, not formulas)."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def render_csv(result: Result) -> str:
-    """One row per finding, with a BOM (``\\ufeff``) so that Excel reads the Chinese as UTF-8."""
+    """One row per finding, with a BOM (``\\ufeff``) so that Excel reads the Chinese as UTF-8.
+    Every text cell goes through :func:`csv_cell` (no formula injection); the question number and
+    the facts (JSON, starting with ``{``) are written as they are."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for c in result["checks"]:
         for f in c["findings"]:
-            writer.writerow([c["name"], c["question"], c["title"]["zh"], f["kind"], f["id"], f["label"],
-                             f.get("communityId") or "", f.get("communityName") or "", f.get("streetId") or "",
-                             f["reason"]["zh"], f["reason"]["en"], " > ".join(path_names(f)),
+            text = [c["name"], c["title"]["zh"], f["kind"], f["id"], f["label"], f.get("communityId"),
+                    f.get("communityName"), f.get("streetId"), f["reason"]["zh"], f["reason"]["en"],
+                    " > ".join(path_names(f))]
+            name, title, kind, ident, label, cid, cname, sid, zh, en, path = map(csv_cell, text)
+            writer.writerow([name, c["question"], title, kind, ident, label, cid, cname, sid, zh, en, path,
                              json.dumps(f.get("facts") or {}, ensure_ascii=False)])
     return buffer.getvalue()
 
@@ -421,18 +445,31 @@ def _run_time(run: Mapping[str, Any]) -> str:
         return str(raw)
 
 
-def _series(result: Result, history: Sequence[Mapping[str, Any]]) -> tuple[list[str], dict[str, list[int | None]]]:
-    runs = list(history)[-TREND_RUNS:]
+def _saved_count(run: Mapping[str, Any], name: str) -> int | None:
+    saved = (run.get("checks") or {}).get(name)
+    ok = isinstance(saved, Mapping) and isinstance(saved.get("count"), int) and not isinstance(saved["count"], bool)
+    return saved["count"] if ok else None
+
+
+def comparable_history(result: Result, history: Sequence[Mapping[str, Any]]
+                       ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The saved runs that can be compared with ``result`` (same scope, same checks, same
+    thresholds, a count for every check), and the runs of the same scope left out."""
+    same, other = split_runs(result, history)
+    names = [c["name"] for c in result["checks"]]
+    kept: list[Mapping[str, Any]] = []
+    for run in same:
+        (kept if all(_saved_count(run, n) is not None for n in names) else other).append(run)
+    return kept, other
+
+
+def _series(result: Result, runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], dict[str, list[int]]]:
+    """Counts per check over comparable runs (see :func:`comparable_history`) and this one."""
+    runs = list(runs)[-TREND_RUNS:]
     times = [_run_time(r) for r in runs] + [_run_time({"generatedAt": result.get("generatedAt")})]
-    series: dict[str, list[int | None]] = {}
+    series: dict[str, list[int]] = {}
     for c in result["checks"]:
-        values: list[int | None] = []
-        for r in runs:
-            saved = (r.get("checks") or {}).get(c["name"])
-            ok = isinstance(saved, Mapping) and isinstance(saved.get("count"), int)
-            values.append(saved["count"] if ok else None)
-        values.append(c["count"])
-        series[c["name"]] = values
+        series[c["name"]] = [*(r["checks"][c["name"]]["count"] for r in runs), c["count"]]  # each has it
     return times, series
 
 
@@ -499,24 +536,37 @@ def _delta(now: int, before: int | None) -> str:
 
 
 def trend(result: Result, history: Sequence[Mapping[str, Any]]) -> str:
-    if not history:
+    """Counts over the saved runs comparable with this one: the same scope, the same set of checks
+    and the same thresholds (other runs of the scope are counted in a note, never drawn)."""
+    runs, other = comparable_history(result, history)
+    left_out = ""
+    if other:
+        left_out = (f'<p class="note left-out">另有 {len(other)} 次保存的检查所用检查项或阈值与本次不同，未计入趋势。'
+                    f'<span class="en">{len(other)} saved run{"s" if len(other) > 1 else ""} of this scope with other '
+                    f'checks or thresholds {"are" if len(other) > 1 else "is"} left out of the trend.</span></p>')
+    if not runs:
+        if other:
+            return ('<p class="note no-history">尚无可比较的历史记录：以后用同样的检查项和阈值运行 '
+                    '<code>graph-api audit --save</code>，报告将显示变化趋势。<span class="en">No comparable history yet: '
+                    'save runs with the same checks and thresholds (<code>graph-api audit --save</code>) to see the '
+                    'trend.</span></p>' + left_out)
         return ('<p class="note no-history">尚无历史记录：运行 <code>graph-api audit --save</code> 保存每次检查的结果，'
                 '以后的报告将显示各项检查的变化趋势。<span class="en">No history yet: run '
                 '<code>graph-api audit --save</code> to keep each run; later reports show the trend of every check.'
                 '</span></p>')
-    times, series = _series(result, history)
-    totals = [sum(v[i] or 0 for v in series.values()) for i in range(len(times))]
-    out = [f'<p class="note">最近 {len(times) - 1} 次保存的检查与本次（最后一点）。'
-           f'<span class="en">The last {len(times) - 1} saved runs of this scope and this run (the last point).'
-           f'</span></p>',
+    times, series = _series(result, runs)
+    totals = [sum(v[i] for v in series.values()) for i in range(len(times))]
+    out = [f'<p class="note">最近 {len(times) - 1} 次同范围、同检查项与阈值的保存记录与本次（最后一点）。'
+           f'<span class="en">The last {len(times) - 1} saved runs of this scope with the same checks and '
+           f'thresholds, and this run (the last point).</span></p>', left_out,
            '<h3>问题总数 <span class="en">all findings</span></h3>', total_chart(times, totals),
            '<h3>各项检查 <span class="en">per check</span></h3><div class="spark-grid">']
     for c in result["checks"]:
         values = series[c["name"]]
-        before = next((v for v in reversed(values[:-1]) if v is not None), None)
+        before = values[-2]
         out.append(f'<div class="spark-card"><div class="t">{e(c["question"])}. {e(c["title"]["zh"])}</div>'
-                   f'<div class="en">{e(c["title"]["en"])}</div>{sparkline(values, times)}'
-                   f'<div class="v">上次 <span class="en">before</span> {"—" if before is None else before} → '
+                   f'<div class="en">{e(c["title"]["en"])}</div>{sparkline(list(values), times)}'
+                   f'<div class="v">上次 <span class="en">before</span> {before} → '
                    f'本次 <span class="en">now</span> <b>{c["count"]}</b> {_delta(c["count"], before)}</div></div>')
     out.append("</div>")
     return "".join(out)
@@ -569,11 +619,8 @@ def headline(result: Result, history: Sequence[Mapping[str, Any]]) -> str:
     s = result["summary"]
     communities = result.get("communities", [])
     with_findings = sum(1 for c in communities if (c.get("totals") or {}).get("findings"))
-    previous = history[-1] if history else None
-    before = None
-    if previous is not None:
-        saved = previous.get("checks") or {}
-        before = sum(saved[c["name"]]["count"] for c in result["checks"] if c["name"] in saved)
+    runs, _other = comparable_history(result, history)  # the same checks and thresholds
+    before = sum(runs[-1]["checks"][c["name"]]["count"] for c in result["checks"]) if runs else None
     cards = [(f'<div class="num {"bad" if s["findings"] else "good"}">{s["findings"]:,}</div>'
               f'<div class="label">{bi("发现问题", "findings")} {_delta(s["findings"], before)}</div>'),
              (f'<div class="num">{s["checksWithFindings"]}/{s["checks"]}</div>'
@@ -626,5 +673,5 @@ def render_html(result: Result, history: Sequence[Mapping[str, Any]] = ()) -> st
             f"<title>{e(title)}</title><style>{CSS}</style></head><body>" + "".join(body) + "</body></html>\n")
 
 
-__all__ = ["FORMATS", "CSV_HEADER", "render", "render_csv", "render_html", "render_json", "print_tables",
-           "path_names", "scope_text"]
+__all__ = ["FORMATS", "CSV_HEADER", "comparable_history", "csv_cell", "render", "render_csv", "render_html",
+           "render_json", "print_tables", "path_names", "scope_text"]

@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from graph_api.domain.enums import CareCategory, OrgKind
+
 # --- thresholds -------------------------------------------------------------------------------
 
 
@@ -65,6 +67,18 @@ PROBLEM_TEXT = {
 def _f(facts: Mapping[str, Any], key: str, default: Any = "?") -> Any:
     value = facts.get(key)
     return default if value is None else value
+
+
+def _pairing_reason(f: Mapping[str, Any]) -> tuple[str, str]:
+    who_zh = f"住户{_f(f, 'household')}（{RISK_ZH.get(_f(f, 'riskTier'), '')}，每{_f(f, 'deadlineDays')}天走访）"
+    who_en = f"household {_f(f, 'household')} ({_f(f, 'riskTier')} risk, every {_f(f, 'deadlineDays')} days)"
+    if f.get("lastVisitDate") is None:
+        if f.get("since") is None:
+            return f"{who_zh}没有结对日期和走访记录", f"{who_en} has no pairing date and no visit on record"
+        return (f"{who_zh}自{f['since']}结对以来从未走访，已超期{_f(f, 'daysOver')}天",
+                f"{who_en} paired since {f['since']} and never visited, {_f(f, 'daysOver')} days past its deadline")
+    return (f"{who_zh}最近走访于{f['lastVisitDate']}，已超期{_f(f, 'daysOver')}天",
+            f"{who_en} last visited {f['lastVisitDate']}, {_f(f, 'daysOver')} days past its deadline")
 
 
 def _hierarchy_reason(f: Mapping[str, Any]) -> tuple[str, str]:
@@ -142,10 +156,7 @@ CHECKS: tuple[Check, ...] = (
         "进行中的结对，距最近走访（无走访记录时为结对日期）超过该户风险等级的走访周期",
         "an active pairing whose last visit (or start, if never visited) is older than the household's risk-tier period",
         "进行中的结对", "active pairings",
-        lambda f: (f"住户{_f(f, 'household')}（{RISK_ZH.get(_f(f, 'riskTier'), '')}，每{_f(f, 'deadlineDays')}天走访）"
-                   f"最近走访于{_f(f, 'lastVisitDate')}，已超期{_f(f, 'daysOver')}天",
-                   f"household {_f(f, 'household')} ({_f(f, 'riskTier')} risk, every {_f(f, 'deadlineDays')} days) "
-                   f"last visited {_f(f, 'lastVisitDate')}, {_f(f, 'daysOver')} days past its deadline"),
+        _pairing_reason,
         (Threshold("highDays", 7, "高风险户走访周期（天）", "visit period of high-risk households (days)"),
          Threshold("keyDays", 31, "重点户走访周期（天）", "visit period of key households (days)"),
          Threshold("generalDays", 92, "一般户走访周期（天）", "visit period of general households (days)")),
@@ -173,7 +184,7 @@ CHECKS: tuple[Check, ...] = (
     # 6. 双报到
     Check(
         "employed_member_not_reported", 6, "Member", "在职党员未双报到", "employed member not reported",
-        "在职党员没有到居住社区报到", "an employed member has not reported to the residential community",
+        "在职党员没有双报到记录（未向任何社区报到）", "an employed member has no 双报到 record (reported to no community)",
         "在职党员", "employed members",
         lambda f: (f"在职党员{_f(f, 'label')}未到居住社区报到",
                    f"employed member {_f(f, 'label')} has not reported to the residential community (双报到)"),
@@ -201,7 +212,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "big_committee_without_part_time_member", 7, "PartyOrg", "大党委无兼职委员",
         "big committee without a part-time member",
-        "社区大党委没有驻区单位党组织负责人担任兼职委员", "a community big committee has no part-time member from a resident unit",
+        "社区大党委没有兼职委员是共建单位（驻区单位）党组织负责人（REPRESENTS）",
+        "a community big committee has no part-time member who represents a joint-building (resident) unit",
         "社区大党委", "big committees",
         lambda f: (f"{_f(f, 'label')}尚未吸纳驻区单位党组织负责人担任兼职委员",
                    f"{_f(f, 'label')} has no part-time member from a resident unit"),
@@ -282,11 +294,24 @@ class CheckError(ValueError):
     """A check name or threshold the caller can fix."""
 
 
+#: names a list threshold may hold
+LIST_CHOICES: dict[str, tuple[str, ...]] = {
+    "levels": tuple(LEVEL_KIND),
+    "categories": tuple(c.value for c in CareCategory),
+    "coveringKinds": tuple(k.value for k in OrgKind),
+}
+#: upper bounds of whole-number thresholds (others: 100,000)
+INT_LIMITS: dict[str, int] = {"days": 36_500, "highDays": 36_500, "keyDays": 36_500, "generalDays": 36_500,
+                              "months": 1_200, "exemptAge": 150}
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months added (negative: subtracted), the day clamped to the month's end, as Cypher does."""
     total = day.year * 12 + day.month - 1 + months
     year, month = divmod(total, 12)
     month += 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError(f"{day} + {months} months is out of range")
     for d in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, min(day.day, d))
@@ -319,17 +344,29 @@ def check_input(name: str, as_of: dt.date, overrides: Mapping[str, Any] | None =
                              f"(known: {', '.join(values) or 'none'})")
         default = values[key]
         if isinstance(default, list):
-            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                raise CheckError(f"{name}.{key}: 应为文字列表 · must be a list of names, got {value!r}")
-            value = list(value)
+            allowed = LIST_CHOICES[key]
+            if (not isinstance(value, (list, tuple)) or not value
+                    or not all(isinstance(v, str) and v in allowed for v in value)):
+                raise CheckError(f"{name}.{key}: 应为以下名称的非空列表 · must be a non-empty list of "
+                                 f"{', '.join(allowed)}; got {value!r}")
+            value = list(dict.fromkeys(value))
         elif isinstance(default, int):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise CheckError(f"{name}.{key}: 应为非负整数 · must be a whole number ≥ 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT_LIMITS.get(key, 100_000):
+                raise CheckError(f"{name}.{key}: 应为0到{INT_LIMITS.get(key, 100_000)}的整数 · must be a whole number "
+                                 f"from 0 to {INT_LIMITS.get(key, 100_000)}, got {value!r}")
         values[key] = value
+    try:
+        return CheckInput(name, as_of, _derived(name, as_of, values))
+    except CheckError:
+        raise
+    except (OverflowError, ValueError):
+        raise CheckError(f"{name}: 基准日 {as_of} 与阈值算出的日期超出范围 · the as-of date {as_of} and the thresholds "
+                         "give a date out of range") from None
+
+
+def _derived(name: str, as_of: dt.date, values: dict[str, Any]) -> dict[str, Any]:
+    """Cut-off dates and lookups derived from the thresholds, computed once for both backends."""
     if name in ("grid_without_leader", "grid_without_worker"):
-        unknown = [level for level in values["levels"] if level not in LEVEL_KIND]
-        if unknown:
-            raise CheckError(f"{name}.levels: 未知的网格层级 {unknown} · unknown grid levels (known: {', '.join(LEVEL_KIND)})")
         values["kinds"] = [LEVEL_KIND[level] for level in values["levels"]]
     days = dt.timedelta
     if name == "pairing_past_visit_deadline":
@@ -349,8 +386,8 @@ def check_input(name: str, as_of: dt.date, overrides: Mapping[str, Any] | None =
     elif name == "member_out_of_contact":
         values["contactBefore"] = add_months(as_of, -values["months"])
     elif name == "branch_size_out_of_range" and values["minMembers"] > values["maxMembers"]:
-        raise CheckError(f"{name}: minMembers > maxMembers")
-    return CheckInput(name, as_of, values)
+        raise CheckError(f"{name}: minMembers 不能大于 maxMembers · minMembers must not exceed maxMembers")
+    return values
 
 
 @dataclass

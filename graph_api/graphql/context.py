@@ -72,6 +72,7 @@ class GraphContext(BaseContext):
         self.settings = settings
         self.scope = scope
         self.loaders = Loaders(self.store, scope)
+        self.audits = 0  # coverage audits run by this request (each reads the whole scope)
 
 
 def make_context(store: GraphStore, settings: Settings, scope: Scope = EVERYTHING) -> GraphContext:

@@ -24,6 +24,9 @@ def _d(zh: str, en: str) -> str:
     return f"{zh} · {en}"
 
 
+#: each audit reads every record of the checked kinds in scope: aliases must not multiply that
+MAX_AUDITS_PER_REQUEST = 2
+
 JSON = NewType("JSON", object)
 #: registered in the schema's scalar_map (graph_api/graphql/schema.py)
 JSON_SCALAR = strawberry.scalar(name="JSON", serialize=lambda v: v, parse_value=lambda v: v,
@@ -168,7 +171,8 @@ class CommunityCoverage:
     street_key: Optional[str] = strawberry.field(description=_d("所属街道编号", "street key"))
     findings: int = strawberry.field(description=_d("问题记录总数", "offending records, all checks"))
     buildings: Optional[int] = strawberry.field(description=_d("楼栋数", "buildings"))
-    buildings_uncovered: Optional[int] = strawberry.field(description=_d("未建网格党小组的楼栋数", "buildings without a grid Party group"))
+    buildings_uncovered: Optional[int] = strawberry.field(description=_d(
+        "未全覆盖的楼栋数（整栋或部分单元未建网格党小组）", "buildings not wholly covered (no grid Party group for all or some units)"))
     needy_households: Optional[int] = strawberry.field(description=_d("困难户数", "needy households"))
     needy_unhelped: Optional[int] = strawberry.field(description=_d("无结对党员的困难户数", "needy households without a helper"))
     checks: List[CoverageCount] = strawberry.field(description=_d("各项检查计数", "counts per check"))
@@ -239,6 +243,10 @@ class CoverageQuery:
         thresholds: Annotated[Optional[List[CoverageThresholdInput]], strawberry.argument(
             description=_d("调整阈值", "thresholds to change"))] = None,
     ) -> CoverageReport:
+        info.context.audits += 1
+        if info.context.audits > MAX_AUDITS_PER_REQUEST:
+            raise UserError(f"一次请求最多运行 {MAX_AUDITS_PER_REQUEST} 次覆盖审计",
+                            f"at most {MAX_AUDITS_PER_REQUEST} coverage audits per request")
         asked = AuditScope(scope.district_key, scope.street_key, scope.community_key) if scope else AuditScope()
         overrides: dict[str, dict[str, Any]] = {}
         for th in thresholds or []:

@@ -241,15 +241,17 @@ def pairing_past_visit_deadline(g: _Graph, p: CheckInput) -> CheckOutput:
         population[props.get("communityId")] += 1
         households = sorted(h for _, h in g.out("Pairing", pid, "FOR_HOUSEHOLD", "Household"))
         household = households[0] if households else None
-        tier = (g.nodes["Household"][household].get("riskTier") if household else None) or "GENERAL"
+        tier = g.nodes["Household"][household].get("riskTier") if household else None
+        if tier not in cutoffs:
+            tier = "GENERAL"
         last = props.get("lastVisitDate") or props.get("since")
         if last is not None and last >= cutoffs[tier]:
             continue
-        members = sorted(m for _, m in g.out("Pairing", pid, "BY_MEMBER", "Member"))
         over = None if last is None else _days(last, p.as_of) - deadline_days[tier]
         findings.append(_row(pid, "Pairing", props, pid, _unit_of(g, household) if household else None,
-                             {"household": household, "member": members[0] if members else None, "riskTier": tier,
-                              "deadlineDays": deadline_days[tier], "lastVisitDate": _iso(last), "daysOver": over}))
+                             {"household": household, "riskTier": tier, "deadlineDays": deadline_days[tier],
+                              "lastVisitDate": _iso(props.get("lastVisitDate")), "since": _iso(props.get("since")),
+                              "daysOver": over}))
     return CheckOutput(findings, dict(population))
 
 
@@ -368,7 +370,7 @@ def big_committee_without_part_time_member(g: _Graph, p: CheckInput) -> CheckOut
     population: Counter[str | None] = Counter()
     for oid, props in _orgs(g, "BIG_COMMITTEE"):
         population[props.get("communityId")] += 1
-        if not g.inc("PartyOrg", oid, "PART_TIME_MEMBER_OF", "Member"):
+        if not any(g.out("Member", m, "REPRESENTS", "JointUnit") for _, m in g.inc("PartyOrg", oid, "PART_TIME_MEMBER_OF", "Member")):
             findings.append(_row(oid, "PartyOrg", props, props.get("name"), None, {}))
     return CheckOutput(findings, dict(population))
 
