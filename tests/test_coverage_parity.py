@@ -48,10 +48,10 @@ SAMPLE_SCOPES = {"everything": EVERYTHING, "street": STREET, "community": COMMUN
 #: thresholds other than the defaults, per check (each set is asked under every sample scope)
 OTHER_THRESHOLDS: dict[str, list[dict[str, Any]]] = {
     "building_without_party_group": [{"coveringKinds": ["GRID_GROUP", "BRANCH"]}, {"coveringKinds": ["BRANCH"]},
-                                     {"coveringKinds": []}],
+                                     {"coveringKinds": ["UNIT_ORG"]}],
     "stairwell_without_party_group": [{"coveringKinds": ["GRID_GROUP", "BRANCH"]}, {"coveringKinds": ["BRANCH"]}],
     "grid_without_leader": [{"levels": ["BUILDING", "STAIRWELL_UNIT"]}, {"levels": list(LEVEL_KIND)}],
-    "grid_without_worker": [{"levels": ["COMMUNITY", "BUILDING", "STAIRWELL_UNIT"]}, {"levels": []}],
+    "grid_without_worker": [{"levels": ["COMMUNITY", "BUILDING", "STAIRWELL_UNIT"]}, {"levels": ["STAIRWELL_UNIT"]}],
     "needy_household_without_helper": [{"categories": ["NEEDY_FAMILY", "ELDERLY_ALONE"]},
                                        {"categories": ["STUDENT_AID", "DISABLED", "MINIMUM_LIVELIHOOD"]}],
     "pairing_past_visit_deadline": [{"highDays": 3, "keyDays": 10, "generalDays": 30},
@@ -208,11 +208,11 @@ def test_sample_grid_paths(backends: Backends, sample: list[GraphData]) -> None:
 
 # --- random graphs -----------------------------------------------------------------------------------
 
-#: values a list threshold is drawn from (the known ones and one nobody uses)
+#: values a list threshold is drawn from (the thresholds accept only known names, at least one)
 LIST_VALUES = {
-    "coveringKinds": [k.value for k in e.OrgKind] + ["NOT_A_KIND"],
+    "coveringKinds": [k.value for k in e.OrgKind],
     "levels": list(LEVEL_KIND),
-    "categories": [c.value for c in e.CareCategory] + ["NOT_A_CATEGORY"],
+    "categories": [c.value for c in e.CareCategory],
 }
 
 
@@ -221,7 +221,7 @@ def thresholds(name: str) -> st.SearchStrategy[dict[str, Any]]:
     parts: dict[str, st.SearchStrategy[Any]] = {}
     for t in CHECK_BY_NAME[name].thresholds:
         if isinstance(t.default, list):
-            parts[t.name] = st.lists(st.sampled_from(LIST_VALUES[t.name]), max_size=4, unique=True)
+            parts[t.name] = st.lists(st.sampled_from(LIST_VALUES[t.name]), min_size=1, max_size=4, unique=True)
         else:
             parts[t.name] = st.integers(0, 2 * t.default + 2)
     drawn = st.fixed_dictionaries(parts)
@@ -335,7 +335,7 @@ def test_odd_shapes(backends: Backends) -> None:
         "grid_without_leader": {"levels": ["AREA", "AREA", "STAIRWELL_UNIT"]},
         "building_without_party_group": {"coveringKinds": ["GRID_GROUP", "BRANCH"]},
         "stairwell_without_party_group": {"coveringKinds": ["GRID_GROUP", "BRANCH"]},
-        "needy_household_without_helper": {"categories": []}}]
+        "needy_household_without_helper": {"categories": ["ORPHAN"]}}]
     scopes = [EVERYTHING, Scope(community_ids=frozenset({"C1"})), Scope(street_ids=frozenset({"S2"}))]
     asked = [(check_input(name, AS_OF, o.get(name)), scope)
              for o in overrides for name in CHECK_NAMES for scope in scopes]
