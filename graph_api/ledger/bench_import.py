@@ -56,6 +56,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph_api.bench_backends import _log, _maxrss, _mib, _run_child
+from graph_api.ledger.generate import GENERATOR_VERSION
 
 BACKENDS = ("embedded", "neo4j")
 DEFAULT_TIERS = ("M", "L")
@@ -80,8 +81,8 @@ def cached_tier(cache_dir: Path, tier: str, seed: int) -> dict[str, Any] | None:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if manifest.get("tier") != tier or manifest.get("seed") != seed:
-        return None
+    if manifest.get("tier") != tier or manifest.get("seed") != seed or manifest.get("generator") != GENERATOR_VERSION:
+        return None  # another tier, or written by an older generator
     if not all((folder / f"{kind}.csv").is_file() for kind in manifest.get("counts", {})):
         return None
     return manifest
@@ -99,7 +100,7 @@ def _child_generate(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     counts = write_generated(generate_tier(spec["tier"], spec["seed"]), scratch, "csv")
     seconds = time.perf_counter() - started
-    manifest = {"tier": spec["tier"], "seed": spec["seed"], "counts": counts, "nodes": sum(counts.values()),
+    manifest = {"tier": spec["tier"], "seed": spec["seed"], "generator": GENERATOR_VERSION, "counts": counts, "nodes": sum(counts.values()),
                 "generate_seconds": seconds, "generate_maxrss": _maxrss(),
                 "bytes": sum(p.stat().st_size for p in scratch.glob("*.csv"))}
     (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -60,6 +60,8 @@ from graph_api.domain.values import ID_CHECK, ID_WEIGHTS
 from graph_api.sample.builder import add_years, age_at
 
 DEFAULT_SEED = 20220630
+#: raised whenever the same tier and seed give different data (cached copies are then regenerated)
+GENERATOR_VERSION = 2
 AS_OF = dt.date(2022, 6, 30)
 ELECTED_2021 = dt.date(2021, 5, 15)
 ELECTED_2018 = dt.date(2018, 5, 15)
@@ -1045,6 +1047,7 @@ class _CommunityBuilder:
         leaderless = frozenset(c.leaderless_areas)
         workerless = frozenset(c.workerless_complexes)
         able = self.able
+        homes = {self.hh_building[m["home"]] for m in self.members if m["home"] is not None}
         self.volunteers: list[str] = []
         edges.append(("Member", self.members[0]["id"], "LEADS_GRID", "Community", c.code))
         for ai, area in enumerate(c.areas):
@@ -1058,7 +1061,8 @@ class _CommunityBuilder:
                 if cx.code not in workerless:
                     edges.append(("Person", self.person(["GRID_WORKER"]), "WORKS_GRID", "Complex", cx.code))
                 for b in cx.buildings:
-                    if rng.random() < 0.86:
+                    # a building where no member lives gets a member as grid leader (else building_without_member)
+                    if rng.random() < 0.86 or b.code not in homes:
                         leader = rng.choice(self.able_in_building.get(b.code) or able)
                         edges.append(("Member", leader["id"], "LEADS_GRID", "Building", b.code))
                     if rng.random() < 0.9:
@@ -1438,7 +1442,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {check:<40} {counts.get(check, 0):>6}")
 
 
-__all__ = ["TIERS", "Tier", "GAP_RATES", "GAP_CHECKS", "AS_OF", "DEFAULT_SEED", "generate_tier", "planted_gaps",
+__all__ = ["TIERS", "Tier", "GAP_RATES", "GAP_CHECKS", "AS_OF", "DEFAULT_SEED", "GENERATOR_VERSION", "generate_tier", "planted_gaps",
            "tier_households"]
 
 if __name__ == "__main__":
