@@ -77,11 +77,12 @@ bench-import: setup
 	  $(BIN)/graph-api bench-import --neo4j-uri $$uri $(TIERS_ARG)'
 
 # full coverage audit time on generated tiers S, M and L, embedded and Neo4j (about 15 minutes;
-# TIERS="S M" for less). The tiers are loaded into a new embedded store and the test Neo4j (wiped).
+# AUDIT_TIERS="S M" for less). The tiers are loaded into a new embedded store and the test Neo4j (wiped).
+AUDIT_TIERS ?= S M L
 bench-audit: setup
 	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
 	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
-	  $(BIN)/graph-api bench-audit --neo4j-uri $$uri --tiers "$(or $(TIERS),S M L)" --json .bench/audit.json'
+	  $(BIN)/graph-api bench-audit --neo4j-uri $$uri --tiers "$(AUDIT_TIERS)" --json .bench/audit.json'
 
 # regenerate schema/schema.graphql and schema/model.md (tests fail when they are stale)
 schema: setup
