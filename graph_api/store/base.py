@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from graph_api.domain.coverage import CheckInput, CheckOutput
+from graph_api.domain.coverage import CheckInput, CheckOutput, add_months
 from graph_api.domain.graphdata import GraphData as GraphData  # re-exported: the interface speaks in it
+from graph_api.domain.matching import MatchingInput, MatchOptions
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel
 
 Record = dict[str, Any]  # property values by name, plus "_kind"
@@ -30,6 +31,75 @@ class StoreError(Exception):
 
 class NotReachable(StoreError):
     """The store cannot be reached."""
+
+
+class StaleMatch(StoreError):
+    """A guard of :meth:`GraphStore.apply_matches` no longer holds: a record changed since the
+    matches were proposed. Nothing was written; ``failures`` names each record and what changed."""
+
+    def __init__(self, failures: Sequence[str]):
+        self.failures = list(failures)
+        super().__init__("提议生成后数据已变化，未写入任何内容 · the data changed since the matches "
+                         "were proposed, nothing was written: " + "; ".join(self.failures))
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Guard: the node ``kind``/``id`` exists and each of ``props`` equals the value (None: the
+    property is missing)."""
+
+    kind: str
+    id: str
+    props: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class NoActivePairing:
+    """Guard: the household exists and no Pairing with status ACTIVE is FOR_HOUSEHOLD it."""
+
+    household_id: str
+
+
+Guard = Expect | NoActivePairing
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def expect_failures(guard: Expect, props: Mapping[str, Any] | None) -> list[str]:
+    """What no longer holds of an :class:`Expect` guard, given the node's stored properties
+    (None: no such node); the same words on every backend."""
+    if props is None:
+        return [f"{guard.kind} {guard.id}: 已不存在 · no longer exists"]
+    out = []
+    for name, wanted in guard.props.items():
+        actual = props.get(name)
+        if wanted is None:
+            same = actual is None
+        else:
+            same = (actual is not None and isinstance(actual, bool) == isinstance(wanted, bool)
+                    and _plain(actual) == _plain(wanted))
+        if not same:
+            shown = "（无）" if actual is None else repr(_plain(actual))
+            shown_wanted = "（无）" if wanted is None else repr(_plain(wanted))
+            out.append(f"{guard.kind} {guard.id}: {name} 现为 {shown}，预期 {shown_wanted} · "
+                       f"{name} is now {'missing' if actual is None else repr(_plain(actual))}, "
+                       f"expected {'missing' if wanted is None else repr(_plain(wanted))}")
+    return out
+
+
+def pairing_failures(guard: NoActivePairing, exists: bool, active: Sequence[str]) -> list[str]:
+    """What no longer holds of a :class:`NoActivePairing` guard: the household is gone, or has
+    these active pairings."""
+    if not exists:
+        return [f"Household {guard.household_id}: 已不存在 · no longer exists"]
+    if active:
+        ids = ", ".join(sorted(active))
+        return [f"Household {guard.household_id}: 已有帮扶中的结对 {ids} · now has an active pairing ({ids})"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -158,6 +228,11 @@ class GraphStore(abc.ABC):
         ``{"kind", "id", "name"}`` (nearest first), stopping at the first one outside the scope;
         grids that do not exist or are outside the scope are left out."""
 
+    @abc.abstractmethod
+    async def matching_input(self, options: MatchOptions, scope: Scope) -> MatchingInput:
+        """The demands and supplies of one matching mode (:mod:`graph_api.domain.matching`) inside
+        the scope, sorted by id, in one round trip. ``options.as_of`` must be set."""
+
     # --- writes ----------------------------------------------------------------------------
     @abc.abstractmethod
     async def load(self, data: GraphData, *, replace: bool = False,
@@ -169,6 +244,12 @@ class GraphStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def apply_matches(self, data: GraphData, guards: Sequence[Guard]) -> None:
+        """Write ``data`` (merged as :meth:`load` merges it) in one transaction, but only if every
+        guard still holds inside that same transaction; otherwise write nothing and raise
+        :class:`StaleMatch` naming each record and what changed."""
+
+    @abc.abstractmethod
     async def wipe(self) -> None:
         """Delete every node and relationship."""
 
@@ -178,6 +259,20 @@ def kind(name: str) -> Kind:
         return KIND_BY_NAME[name]
     except KeyError:
         raise StoreError(f"unknown kind {name!r}") from None
+
+
+def matching_cutoff(options: MatchOptions) -> dt.date:
+    """Check the options a store needs to gather matching input; return the exempt cut-off: members
+    born on or before it are ``options.exempt_age`` or older at ``options.as_of`` (as :func:`age_on`
+    counts, a birthday on 29 February reached on 1 March in other years)."""
+    if options.as_of is None:
+        raise StoreError("matching needs an as-of date · 匹配需要基准日 (options.as_of)")
+    if options.mode not in ("projects", "pairings"):
+        raise StoreError(f"unknown matching mode {options.mode!r} · 未知的匹配模式")
+    try:
+        return add_months(options.as_of, -12 * options.exempt_age)
+    except OverflowError:
+        raise StoreError(f"exempt age {options.exempt_age} is out of range · 豁免年龄超出范围") from None
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

@@ -20,23 +20,31 @@ from neo4j.time import Date as Neo4jDate
 from neo4j.time import DateTime as Neo4jDateTime
 
 from graph_api.domain.coverage import CHECK_BY_NAME, CheckError, CheckInput, CheckOutput
+from graph_api.domain.matching import MEMBER_ITEMS, Demand, MatchingInput, MatchOptions, Supply
 from graph_api.domain.model import KIND_BY_NAME, Kind, Rel, target_kinds
 from graph_api.resources import read_text
 from graph_api.store.neo4j_staged import StagedWrite
 from graph_api.store.base import (
     Condition,
+    Expect,
     GraphData,
     GraphStore,
+    Guard,
     LoadReport,
+    NoActivePairing,
     NotReachable,
     Page,
     Record,
     Scope,
     SortKey,
+    StaleMatch,
     StoreError,
     check_condition,
     check_sort,
+    expect_failures,
     kind,
+    matching_cutoff,
+    pairing_failures,
 )
 
 BATCH = 5000
@@ -271,6 +279,34 @@ class Neo4jStore(GraphStore):
         rows = await self._read(read_text("queries/cypher/coverage/grid_paths.cypher"), params)
         return {row["id"]: [dict(step) for step in row["path"]] for row in rows}
 
+    async def matching_input(self, options: MatchOptions, scope: Scope) -> MatchingInput:
+        params: dict[str, Any] = {"exemptBornOnOrBefore": matching_cutoff(options), **_scope_params(scope)}
+        if options.mode == "projects":
+            params.update(asOf=options.as_of, memberItems=list(MEMBER_ITEMS), memberCapacity=options.member_capacity)
+        else:
+            params.update(categories=list(options.categories), maxHouseholds=options.max_households)
+        rows = await self._read(read_text(f"queries/cypher/matching/{options.mode}.cypher"), params)
+        demands: list[Demand] = []
+        supplies: list[Supply] = []
+        for row in rows:
+            kind_name, r, path = row["kind"], row["row"], tuple(row["path"])
+            common = dict(kind=kind_name, id=row["id"], label=r["label"], community_id=r["communityId"],
+                          street_id=r["streetId"], path=path)
+            if kind_name == "Need":
+                demands.append(Demand(**common, category=r["category"], item=r["item"], quantity=r["quantity"],
+                                      urgency=r["urgency"], opened=_native(r["opened"])))
+            elif kind_name == "Household":
+                demands.append(Demand(**common, care=tuple(r["care"] or ())))
+            else:
+                offered = r["offeredBy"]
+                supplies.append(Supply(**common, capacity=r["capacity"], category=r.get("category"),
+                                       items=tuple(r["items"]), offered_by=None if offered is None else tuple(offered),
+                                       serves_communities=tuple(sorted(set(r["serves"]))),
+                                       households=r.get("households") or 0))
+        demands.sort(key=lambda d: (d.id, d.kind))
+        supplies.sort(key=lambda s: (s.id, s.kind))
+        return MatchingInput(as_of=options.as_of, demands=demands, supplies=supplies)  # type: ignore[arg-type]
+
     # --- writes ----------------------------------------------------------------------------
     async def load(self, data: GraphData, *, replace: bool = False,
                    progress: Callable[[int], None] | None = None) -> LoadReport:
@@ -283,56 +319,37 @@ class Neo4jStore(GraphStore):
             async with self._write_errors():
                 await StagedWrite(self.driver, self.database, _q, report).run(data)
             return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
-        nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for kind_name, node_id, props in data.nodes:
-            nodes_by_kind[kind_name].append({"id": node_id, "props": props})
-        edges_by_shape: dict[tuple[str, str, str], list[list[str]]] = defaultdict(list)
-        for src_kind, src_id, rel_type, dst_kind, dst_id in data.edges:
-            edges_by_shape[(src_kind, rel_type, dst_kind)].append([src_id, dst_id])
-        cleared_by_shape: dict[tuple[str, str, tuple[str, ...]], list[str]] = defaultdict(list)
-        for kind_name, node_id, rel_type, targets in data.cleared_edges:
-            cleared_by_shape[(kind_name, rel_type, tuple(targets))].append(node_id)
         async with self._write_errors(), self.driver.session(database=self.database) as session:
             tx = await session.begin_transaction()
             try:
                 if replace:
                     await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
-                for (kind_name, rel_type, targets), ids in cleared_by_shape.items():
-                    kind(kind_name)
-                    target_test = " OR ".join(f"b:{_q(t)}" for t in targets)
-                    query = (f"UNWIND $ids AS key MATCH (a:{_q(kind_name)} {{id: key}})-[r:{_q(rel_type)}]->(b) "
-                             f"WHERE {target_test} DELETE r")
-                    for i in range(0, len(ids), BATCH):
-                        await (await tx.run(query, ids=ids[i:i + BATCH])).consume()
-                        report(len(ids[i:i + BATCH]))
-                for kind_name, rows in nodes_by_kind.items():
-                    k = kind(kind_name)
-                    extra = "".join(f" SET n:{_q(label)}" for label in k.extra_labels)
-                    query = (f"UNWIND $rows AS row MERGE (n:{_q(k.name)} {{id: row.id}}) "
-                             f"SET n += row.props{extra}")
-                    for i in range(0, len(rows), BATCH):
-                        await (await tx.run(query, rows=rows[i:i + BATCH])).consume()
-                        report(len(rows[i:i + BATCH]))
-                for (src_kind, rel_type, dst_kind), rows in edges_by_shape.items():
-                    kind(src_kind)
-                    kind(dst_kind)
-                    query = (f"UNWIND $rows AS row MATCH (a:{_q(src_kind)} {{id: row[0]}}) "
-                             f"MATCH (b:{_q(dst_kind)} {{id: row[1]}}) MERGE (a)-[:{_q(rel_type)}]->(b) "
-                             f"RETURN count(*) AS n")
-                    for i in range(0, len(rows), BATCH):
-                        chunk = rows[i:i + BATCH]
-                        result = await tx.run(query, rows=chunk)
-                        found = (await result.single())["n"]  # type: ignore[index]
-                        if found != len(chunk):
-                            raise StoreError(
-                                f"{len(chunk) - found} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) "
-                                f"reference nodes that do not exist; nothing was written")
-                        report(len(chunk))
+                await _write_in_tx(tx, data, report)
                 await tx.commit()
             except BaseException:
                 await tx.close()  # rolls back: all or nothing
                 raise
         return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
+
+    async def apply_matches(self, data: GraphData, guards: Sequence[Guard]) -> None:
+        """One write transaction (retried by the driver on a deadlock): lock the guarded nodes (and
+        the pairings of guarded households), read them, raise StaleMatch if a guard fails, else
+        write ``data`` as :meth:`load` does."""
+        guards = list(guards)
+        for guard in guards:  # refused before a transaction is opened
+            if isinstance(guard, Expect):
+                kind(guard.kind)
+            elif not isinstance(guard, NoActivePairing):
+                raise StoreError(f"unknown guard {guard!r}")
+
+        async def work(tx: neo4j.AsyncManagedTransaction) -> None:
+            failures = await _check_guards(tx, guards)
+            if failures:
+                raise StaleMatch(failures)
+            await _write_in_tx(tx, data, lambda n: None)
+
+        async with self._write_errors(), self.driver.session(database=self.database) as session:
+            await session.execute_write(work)
 
     @asynccontextmanager
     async def _write_errors(self) -> AsyncIterator[None]:
@@ -349,6 +366,98 @@ class Neo4jStore(GraphStore):
     async def wipe(self) -> None:
         async with self.driver.session(database=self.database) as session:
             await (await session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")).consume()
+
+
+#: touching a property takes the node's write lock until the transaction ends (Neo4j has no
+#: explicit lock without APOC); the property is removed again in the same statement
+_LOCK = "SET n.`_matchGuard` = true REMOVE n.`_matchGuard`"
+
+
+async def _check_guards(tx: Any, guards: Sequence[Guard]) -> list[str]:
+    """Lock the guarded nodes (kind by kind, in id order), then read them: what no longer holds,
+    in the order of the guards."""
+    ids_by_kind: dict[str, list[str]] = defaultdict(list)
+    household_ids: list[str] = []
+    for guard in guards:
+        if isinstance(guard, Expect):
+            ids_by_kind[kind(guard.kind).name].append(guard.id)
+        elif isinstance(guard, NoActivePairing):
+            household_ids.append(guard.household_id)
+        else:
+            raise StoreError(f"unknown guard {guard!r}")
+    ids_by_kind = {k: sorted(set(ids)) for k, ids in sorted(ids_by_kind.items())}
+    household_ids = sorted(set(household_ids))
+    for kind_name, ids in ids_by_kind.items():
+        await (await tx.run(f"UNWIND $ids AS key MATCH (n:{_q(kind_name)} {{id: key}}) {_LOCK}", ids=ids)).consume()
+    if household_ids:
+        await (await tx.run(f"UNWIND $ids AS key MATCH (n:Household {{id: key}}) {_LOCK}", ids=household_ids)).consume()
+        await (await tx.run(f"UNWIND $ids AS key MATCH (n:Pairing)-[:FOR_HOUSEHOLD]->(:Household {{id: key}}) "
+                            f"WITH DISTINCT n ORDER BY n.id {_LOCK}", ids=household_ids)).consume()
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind_name, ids in ids_by_kind.items():
+        result = await tx.run(f"UNWIND $ids AS key MATCH (n:{_q(kind_name)} {{id: key}}) RETURN key, n {{.*}} AS n",
+                              ids=ids)
+        found.update({(kind_name, row["key"]): {k: _native(v) for k, v in row["n"].items()} async for row in result})
+    active: dict[str, list[str]] = {}
+    if household_ids:
+        result = await tx.run(
+            "UNWIND $ids AS key MATCH (h:Household {id: key}) "
+            "RETURN key, COLLECT { MATCH (p:Pairing)-[:FOR_HOUSEHOLD]->(h) WHERE p.status = 'ACTIVE' "
+            "RETURN p.id } AS active", ids=household_ids)
+        active = {row["key"]: row["active"] async for row in result}
+    failures: list[str] = []
+    for guard in guards:
+        if isinstance(guard, Expect):
+            failures += expect_failures(guard, found.get((kind(guard.kind).name, guard.id)))
+        else:
+            failures += pairing_failures(guard, guard.household_id in active, active.get(guard.household_id, []))
+    return failures
+
+
+async def _write_in_tx(tx: Any, data: GraphData, report: Callable[[int], None]) -> None:
+    """The small-write path of :meth:`Neo4jStore.load` inside an open transaction: clear the
+    listed relationship fields, merge the nodes (``SET n += props``), merge the edges, in ``UNWIND``
+    batches; a StoreError when an edge references a node that does not exist."""
+    nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kind_name, node_id, props in data.nodes:
+        nodes_by_kind[kind_name].append({"id": node_id, "props": props})
+    edges_by_shape: dict[tuple[str, str, str], list[list[str]]] = defaultdict(list)
+    for src_kind, src_id, rel_type, dst_kind, dst_id in data.edges:
+        edges_by_shape[(src_kind, rel_type, dst_kind)].append([src_id, dst_id])
+    cleared_by_shape: dict[tuple[str, str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for kind_name, node_id, rel_type, targets in data.cleared_edges:
+        cleared_by_shape[(kind_name, rel_type, tuple(targets))].append(node_id)
+    for (kind_name, rel_type, targets), ids in cleared_by_shape.items():
+        kind(kind_name)
+        target_test = " OR ".join(f"b:{_q(t)}" for t in targets)
+        query = (f"UNWIND $ids AS key MATCH (a:{_q(kind_name)} {{id: key}})-[r:{_q(rel_type)}]->(b) "
+                 f"WHERE {target_test} DELETE r")
+        for i in range(0, len(ids), BATCH):
+            await (await tx.run(query, ids=ids[i:i + BATCH])).consume()
+            report(len(ids[i:i + BATCH]))
+    for kind_name, rows in nodes_by_kind.items():
+        k = kind(kind_name)
+        extra = "".join(f" SET n:{_q(label)}" for label in k.extra_labels)
+        query = (f"UNWIND $rows AS row MERGE (n:{_q(k.name)} {{id: row.id}}) "
+                 f"SET n += row.props{extra}")
+        for i in range(0, len(rows), BATCH):
+            await (await tx.run(query, rows=rows[i:i + BATCH])).consume()
+            report(len(rows[i:i + BATCH]))
+    for (src_kind, rel_type, dst_kind), rows in edges_by_shape.items():
+        kind(src_kind)
+        kind(dst_kind)
+        query = (f"UNWIND $rows AS row MATCH (a:{_q(src_kind)} {{id: row[0]}}) "
+                 f"MATCH (b:{_q(dst_kind)} {{id: row[1]}}) MERGE (a)-[:{_q(rel_type)}]->(b) "
+                 f"RETURN count(*) AS n")
+        for i in range(0, len(rows), BATCH):
+            chunk = rows[i:i + BATCH]
+            result = await tx.run(query, rows=chunk)
+            found = (await result.single())["n"]  # type: ignore[index]
+            if found != len(chunk):
+                raise StoreError(
+                    f"{len(chunk) - found} {src_kind}-[:{rel_type}]->{dst_kind} edge(s) "
+                    f"reference nodes that do not exist; nothing was written")
+            report(len(chunk))
 
 
 def _strip_comments(statement: str) -> str:

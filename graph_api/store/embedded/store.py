@@ -27,18 +27,25 @@ from graph_api.memory import gc_paused
 from graph_api.resources import read_text
 from graph_api.store.base import (
     Condition,
+    Expect,
     GraphData,
     GraphStore,
+    Guard,
     LoadReport,
+    NoActivePairing,
     Page,
     Record,
     Scope,
     SortKey,
+    StaleMatch,
     StoreError,
+    expect_failures,
     kind,
+    pairing_failures,
 )
 from graph_api.domain.coverage import CheckInput, CheckOutput
-from graph_api.store.embedded import coverage, figures
+from graph_api.domain.matching import MatchingInput, MatchOptions
+from graph_api.store.embedded import coverage, figures, matching
 from graph_api.store.embedded.durable import DurableFile, encode_props
 from graph_api.store.embedded.semantics import in_scope, page_of, predicate
 
@@ -245,74 +252,106 @@ class EmbeddedStore(GraphStore):
     async def grid_paths(self, grid_ids: Sequence[str], scope: Scope) -> dict[str, list[Record]]:
         return coverage.grid_paths(self, list(grid_ids), scope)
 
+    async def matching_input(self, options: MatchOptions, scope: Scope) -> MatchingInput:
+        return matching.matching_input(self, options, scope)
+
     # --- writes ----------------------------------------------------------------------------
     async def load(self, data: GraphData, *, replace: bool = False,
                    progress: Callable[[int], None] | None = None) -> LoadReport:
         started = time.perf_counter()
         async with self._lock, _gc_paused_async():
-            existing = (lambda kind_name, node_id: False) if replace else \
-                (lambda kind_name, node_id: node_id in self.by_kind[kind_name])
-            merged: dict[NodeKey, dict[str, Any]] = {}
-            for kind_name in {n[0] for n in data.nodes} | {e[0] for e in data.edges} | {e[3] for e in data.edges}:
-                kind(kind_name)  # an unknown kind is refused with a StoreError
-            for kind_name, node_id, props in data.nodes:
-                key = (kind_name, node_id)
-                base = merged.get(key)
-                if base is None:
-                    base = dict(self.by_kind[kind_name][node_id]) if existing(kind_name, node_id) else {}
-                base.update(props)  # SET n += props; None removes the property, as in Cypher
-                for name in [n for n, v in props.items() if v is None]:
-                    del base[name]
-                merged[key] = base
-            for kind_name, _, _, targets in data.cleared_edges:
-                kind(kind_name)
-                for target in targets:
-                    kind(target)
-            self._check_edges(data, merged, existing)
-            unique_rows = self._check_unique(merged, replace)
-            edges = sorted({tuple(e) for e in data.edges})  # key order: much faster B-tree inserts
-            removed = [] if replace else self._cleared(data.cleared_edges)
-            try:
-                with self.file.transaction() as conn:
-                    conn.executemany("DELETE FROM edges WHERE src_kind = ? AND src_id = ? AND type = ? "
-                                     "AND dst_kind = ? AND dst_id = ?", removed)
-                    if replace:
-                        conn.execute("DELETE FROM unique_values")
-                        conn.execute("DELETE FROM edges")
-                        conn.execute("DELETE FROM nodes")
-                    if not replace:
-                        conn.executemany("DELETE FROM unique_values WHERE kind = ? AND id = ?",
-                                         [key for key in merged if self._constraints_for(key[0])])
-                    report = progress or (lambda n: None)  # may raise (Ctrl-C, an injected failure): rolls back
-                    report(len(removed))
-                    node_rows = ((k, i, encode_props({n: v for n, v in p.items() if n != "id"}))
-                                 for (k, i), p in merged.items())
-                    for chunk in _chunks(node_rows, WRITE_CHUNK):
-                        conn.executemany("INSERT INTO nodes (kind, id, props) VALUES (?, ?, ?) "
-                                         "ON CONFLICT (kind, id) DO UPDATE SET props = excluded.props", chunk)
-                        report(len(chunk))
-                    conn.executemany("INSERT INTO unique_values VALUES (?, ?, ?, ?, ?)", unique_rows)
-                    for chunk in _chunks(iter(edges), WRITE_CHUNK):
-                        conn.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)", chunk)
-                        report(len(chunk))
-            except sqlite3.IntegrityError as exc:
-                raise StoreError(f"a uniqueness or reference constraint refused the data, nothing was written: {exc}") from exc
-            except (sqlite3.Error, UnicodeEncodeError) as exc:
-                raise StoreError(f"the embedded store refused the data, nothing was written: {exc}") from exc
-            try:
-                if replace:
-                    self.graph = nx.MultiDiGraph()
-                    self.by_kind = {name: {} for name in KIND_BY_NAME}
-                    self.unique = {c: {} for c in self.constraints}
-                for sk, si, rt, dk, di in removed:
-                    self.graph.remove_edge((sk, si), (dk, di), key=rt)
-                for (kind_name, node_id), props in merged.items():
-                    self._put_node(kind_name, node_id, props)
-                self.graph.add_edges_from(((sk, si), (dk, di), rt) for sk, si, rt, dk, di in edges)
-            except Exception:  # the file is the truth: never serve a half-applied graph
-                self._rebuild()
-                raise
+            self._write(data, replace, progress)
         return LoadReport(len(data.nodes), len(data.edges), time.perf_counter() - started)
+
+    async def apply_matches(self, data: GraphData, guards: Sequence[Guard]) -> None:
+        """Under the write lock: the guards checked against the in-memory graph, then the write
+        :meth:`load` does (nothing is written when a guard fails)."""
+        async with self._lock, _gc_paused_async():
+            failures = self._guard_failures(guards)
+            if failures:
+                raise StaleMatch(failures)
+            self._write(data, False, None)
+
+    def _guard_failures(self, guards: Sequence[Guard]) -> list[str]:
+        failures: list[str] = []
+        for guard in guards:
+            if isinstance(guard, Expect):
+                failures += expect_failures(guard, self.by_kind[kind(guard.kind).name].get(guard.id))
+            elif isinstance(guard, NoActivePairing):
+                key = ("Household", guard.household_id)
+                exists = guard.household_id in self.by_kind["Household"]
+                active = [pid for (pk, pid), edges in (self.graph.pred[key].items() if exists else ())
+                          if pk == "Pairing" and "FOR_HOUSEHOLD" in edges
+                          and self.by_kind["Pairing"][pid].get("status") == "ACTIVE"]
+                failures += pairing_failures(guard, exists, active)
+            else:
+                raise StoreError(f"unknown guard {guard!r}")
+        return failures
+
+    def _write(self, data: GraphData, replace: bool, progress: Callable[[int], None] | None) -> None:
+        """The durable write of :meth:`load`; the caller holds the write lock."""
+        existing = (lambda kind_name, node_id: False) if replace else \
+            (lambda kind_name, node_id: node_id in self.by_kind[kind_name])
+        merged: dict[NodeKey, dict[str, Any]] = {}
+        for kind_name in {n[0] for n in data.nodes} | {e[0] for e in data.edges} | {e[3] for e in data.edges}:
+            kind(kind_name)  # an unknown kind is refused with a StoreError
+        for kind_name, node_id, props in data.nodes:
+            key = (kind_name, node_id)
+            base = merged.get(key)
+            if base is None:
+                base = dict(self.by_kind[kind_name][node_id]) if existing(kind_name, node_id) else {}
+            base.update(props)  # SET n += props; None removes the property, as in Cypher
+            for name in [n for n, v in props.items() if v is None]:
+                del base[name]
+            merged[key] = base
+        for kind_name, _, _, targets in data.cleared_edges:
+            kind(kind_name)
+            for target in targets:
+                kind(target)
+        self._check_edges(data, merged, existing)
+        unique_rows = self._check_unique(merged, replace)
+        edges = sorted({tuple(e) for e in data.edges})  # key order: much faster B-tree inserts
+        removed = [] if replace else self._cleared(data.cleared_edges)
+        try:
+            with self.file.transaction() as conn:
+                conn.executemany("DELETE FROM edges WHERE src_kind = ? AND src_id = ? AND type = ? "
+                                 "AND dst_kind = ? AND dst_id = ?", removed)
+                if replace:
+                    conn.execute("DELETE FROM unique_values")
+                    conn.execute("DELETE FROM edges")
+                    conn.execute("DELETE FROM nodes")
+                if not replace:
+                    conn.executemany("DELETE FROM unique_values WHERE kind = ? AND id = ?",
+                                     [key for key in merged if self._constraints_for(key[0])])
+                report = progress or (lambda n: None)  # may raise (Ctrl-C, an injected failure): rolls back
+                report(len(removed))
+                node_rows = ((k, i, encode_props({n: v for n, v in p.items() if n != "id"}))
+                             for (k, i), p in merged.items())
+                for chunk in _chunks(node_rows, WRITE_CHUNK):
+                    conn.executemany("INSERT INTO nodes (kind, id, props) VALUES (?, ?, ?) "
+                                     "ON CONFLICT (kind, id) DO UPDATE SET props = excluded.props", chunk)
+                    report(len(chunk))
+                conn.executemany("INSERT INTO unique_values VALUES (?, ?, ?, ?, ?)", unique_rows)
+                for chunk in _chunks(iter(edges), WRITE_CHUNK):
+                    conn.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)", chunk)
+                    report(len(chunk))
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"a uniqueness or reference constraint refused the data, nothing was written: {exc}") from exc
+        except (sqlite3.Error, UnicodeEncodeError) as exc:
+            raise StoreError(f"the embedded store refused the data, nothing was written: {exc}") from exc
+        try:
+            if replace:
+                self.graph = nx.MultiDiGraph()
+                self.by_kind = {name: {} for name in KIND_BY_NAME}
+                self.unique = {c: {} for c in self.constraints}
+            for sk, si, rt, dk, di in removed:
+                self.graph.remove_edge((sk, si), (dk, di), key=rt)
+            for (kind_name, node_id), props in merged.items():
+                self._put_node(kind_name, node_id, props)
+            self.graph.add_edges_from(((sk, si), (dk, di), rt) for sk, si, rt, dk, di in edges)
+        except Exception:  # the file is the truth: never serve a half-applied graph
+            self._rebuild()
+            raise
 
     def _cleared(self, cleared: Sequence[tuple[str, str, str, tuple[str, ...]]]) -> list[tuple[str, str, str, str, str]]:
         """The stored edges that ``cleared_edges`` asks to remove."""
