@@ -589,6 +589,86 @@ def audit(district: Optional[str] = typer.Option(None, help="only this district'
         raise typer.Exit(1)
 
 
+# --- resource matching (三张清单) and help pairing (结对帮扶) --------------------------------------------
+@app.command()
+def match(district: Optional[str] = typer.Option(None, help="only this district's streets"),
+          street: Optional[str] = typer.Option(None, help="only this street"),
+          community: Optional[str] = typer.Option(None, help="only this community"),
+          mode: str = typer.Option("both", help="projects (needs with resources and members' skills), pairings "
+                                                "(needy households with members) or both"),
+          cross_community: bool = typer.Option(False, "--cross-community", help="allow help across communities of the street"),
+          max_distance: str = typer.Option("STREET", help="farthest: STAIRWELL_UNIT, BUILDING, COMPLEX, AREA, COMMUNITY, STREET"),
+          as_of: Optional[str] = typer.Option(None, metavar="YYYY-MM-DD", help="reference date (default: the data's)"),
+          fmt: str = typer.Option("table", "--format", help="table | json"),
+          accept_all: bool = typer.Option(False, "--accept", help="write every proposal (projects and pairings) "
+                                                                  "in one transaction")) -> None:
+    """Propose who should take each open need and which member should pair with each needy household,
+    each explained; --accept writes them (all or nothing; a second run proposes nothing new)."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from graph_api.audit.engine import AuditScope, resolve_scope
+    from graph_api.domain.coverage import CheckError
+    from graph_api.domain.matching import LEVELS, MatchOptions
+    from graph_api.matching.service import accept, propose, result_as_dict
+    from graph_api.store.base import EVERYTHING, StoreError
+
+    modes = {"both": ["projects", "pairings"], "projects": ["projects"], "pairings": ["pairings"]}.get(mode)
+    if modes is None or fmt not in ("table", "json") or max_distance not in LEVELS:
+        _fail(f"graph-api match: --mode projects|pairings|both, --format table|json, --max-distance one of "
+              f"{', '.join(LEVELS)}")
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail(f"graph-api match: --as-of takes a date YYYY-MM-DD, got {as_of!r}")
+    base = MatchOptions(cross_community=cross_community, max_distance=max_distance, as_of=day)
+
+    async def action(store: Any) -> Any:
+        await store.ping()
+        for kind_name, key in (("Street", street), ("Community", community)):
+            if key is not None and not await store.get_nodes(kind_name, [key], EVERYTHING):
+                raise CheckError(f"no {kind_name.lower()} {key!r}")
+        scope = await resolve_scope(store, AuditScope(district, street, community))
+        results = [await propose(store, scope, replace(base, mode=m)) for m in modes]
+        accepted = None
+        if accept_all:
+            ids = [p.id for r in results for p in r.proposals]
+            accepted = (await accept(store, scope, ids, replace(base, as_of=results[0].as_of))).as_dict()
+        return results, accepted
+
+    try:
+        results, accepted = _run(_with_store(action))
+    except (CheckError, StoreError) as exc:
+        _fail(f"graph-api match: {exc}")
+    if fmt == "json":
+        doc = {"format": "graph-api-match/1", "scope": {"district": district, "street": street, "community": community},
+               "options": {"crossCommunity": cross_community, "maxDistance": max_distance},
+               "modes": [result_as_dict(r) for r in results], "accepted": accepted}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    from rich.markup import escape
+
+    out = Console(highlight=False)  # the tables are the result: standard output
+    for r in results:
+        data = result_as_dict(r)
+        title = "项目匹配 · projects" if r.mode == "projects" else "结对帮扶 · pairings"
+        table = Table(title=f"{title}（基准日 as of {data['asOf']}）: {data['matched']} matched, "
+                            f"{len(data['unmatched'])} unmatched, total cost {data['totalCost']}")
+        for col in ("需求 demand", "提供方 supply", "距离 level", "成本 cost", "理由 reason"):
+            table.add_column(col)
+        for p in data["proposals"]:
+            table.add_row(escape(f"{p['demand']['label']} ({p['demand']['id']})"),
+                          escape(f"{p['supply']['label']} ({p['supply']['id']})"), p["level"],
+                          str(p["cost"]["total"]), escape(p["reason"]["zh"]))
+        for u in data["unmatched"]:
+            table.add_row(escape(f"{u['demand']['label']} ({u['demand']['id']})"), "—", "—", "—",
+                          escape(u["explanation"]["zh"]))
+        out.print(table)
+    if accepted is not None:
+        out.print(f"accepted: {len(accepted['projects'])} projects, {len(accepted['pairings'])} pairings "
+                      f"written; {len(accepted['alreadyAccepted'])} accepted before")
+
+
 def main() -> None:
     app()
 

@@ -14,6 +14,7 @@ from graph_api.graphql import types as t
 from graph_api.graphql.errors import UserError
 from graph_api.graphql.coverage import CoverageQuery
 from graph_api.graphql.figures import FiguresQuery
+from graph_api.graphql.matching import MatchingMutation, MatchingQuery
 from graph_api.graphql.inputs import ScopeInput, conditions_from_filter, make_filter_input, make_sort_input, sort_keys
 from graph_api.store.base import Scope
 
@@ -127,5 +128,7 @@ class NodeQuery:
 
 
 KIND_QUERIES = tuple(_make_kind_query(k) for k in KINDS)
-Query = merge_types("Query", (NodeQuery, FiguresQuery, CoverageQuery, *KIND_QUERIES))
+Query = merge_types("Query", (NodeQuery, FiguresQuery, CoverageQuery, MatchingQuery, *KIND_QUERIES))
 Query.__strawberry_definition__.description = "查询 · queries"  # type: ignore[attr-defined]
+Mutation = merge_types("Mutation", (MatchingMutation,))
+Mutation.__strawberry_definition__.description = "变更 · mutations"  # type: ignore[attr-defined]

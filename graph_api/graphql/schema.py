@@ -18,7 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from graph_api.graphql import types as _types  # noqa: F401  (registers every object type)
 from graph_api.graphql.coverage import JSON, JSON_SCALAR
 from graph_api.graphql.errors import should_mask
-from graph_api.graphql.query import Query
+from graph_api.graphql.query import Mutation, Query
 from graph_api.settings import Settings, get_settings
 
 
@@ -33,6 +33,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=list(_types.TYPE_BY_KIND.values()),
         config=StrawberryConfig(scalar_map={JSON: JSON_SCALAR}),
         # factories: a fresh extension per request (the parse and validation caches are shared)
