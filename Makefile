@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DB_PORT ?= 7688
 TEST_DB_DIR  ?= $(CURDIR)/.devdb/test
 
-.PHONY: setup chromium run run-neo4j test bench bench-backends bench-import bench-audit schema neo4j-start neo4j-stop clean
+.PHONY: setup chromium run run-neo4j test bench bench-backends bench-import bench-audit bench-match schema neo4j-start neo4j-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,11 @@ bench-audit: setup
 	@bash -c 'set -e; export DEVDB_PORT=$(TEST_DB_PORT) DEVDB_DIR=$(TEST_DB_DIR); \
 	  uri=$$(devdb/devdb start); trap "devdb/devdb stop" EXIT; \
 	  $(BIN)/graph-api bench-audit --neo4j-uri $$uri --tiers "$(AUDIT_TIERS)" --json .bench/audit.json'
+
+# matching engine: 10,000 needs x 5,000 resources (three runs), then pairing every needy household of
+# tier L on the embedded store (about 5 minutes, 8 GiB)
+bench-match: setup
+	$(BIN)/graph-api bench-match --json .bench/match.json
 
 # regenerate schema/schema.graphql and schema/model.md (tests fail when they are stale)
 schema: setup

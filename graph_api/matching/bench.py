@@ -214,6 +214,64 @@ def run_engine_bench(demands: int = 10_000, supplies: int = 5_000, seed: int = 2
     return figures
 
 
+def run_tier_pairing_bench(tier: str = "L", console: Console | None = None) -> dict[str, Any]:
+    """Pair every household in a care category (all seven) that has no active pairing, on a generated
+    tier loaded into a new embedded store: the store's input read and the engine, timed, with the
+    process's peak memory."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from graph_api.domain.enums import CareCategory
+    from graph_api.ledger.generate import generate_tier
+    from graph_api.store.base import EVERYTHING
+    from graph_api.store.embedded.store import EmbeddedStore
+
+    console = console or Console()
+    options = MatchOptions(mode="pairings", categories=tuple(c.value for c in CareCategory), as_of=AS_OF)
+
+    async def run() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix=f"bench-match-{tier}-") as folder:
+            store = EmbeddedStore(Path(folder) / "graph.sqlite3")
+            try:
+                t0 = time.perf_counter()
+                with console.status(f"tier {tier}: loading into a new embedded store…"):
+                    for chunk in generate_tier(tier):
+                        await store.load(chunk)
+                load_s = time.perf_counter() - t0
+                rss_loaded = _maxrss_mib()
+                t0 = time.perf_counter()
+                data = await store.matching_input(options, EVERYTHING)
+                read_s = time.perf_counter() - t0
+                stats: dict[str, Any] = {}
+                t0 = time.perf_counter()
+                result = match(data, options, stats=stats)
+                match_s = time.perf_counter() - t0
+            finally:
+                await store.close()
+        return {"tier": tier, "load_s": load_s, "read_s": read_s, "match_s": match_s,
+                "demands": len(data.demands), "supplies": len(data.supplies), "matched": len(result.proposals),
+                "unmatched": len(result.unmatched), "nodes": stats["nodes"], "edges": stats["edges"],
+                "rss_after_load_mib": rss_loaded, "peak_mib": _maxrss_mib(),
+                "match_growth_mib": _maxrss_mib() - rss_loaded}
+
+    figures = asyncio.run(run())
+    table = Table(title=f"pairing every household in a care category without a helper · tier {tier}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("households to pair / members with room", f"{figures['demands']:,} / {figures['supplies']:,}")
+    table.add_row("paired / left unpaired", f"{figures['matched']:,} / {figures['unmatched']:,}")
+    table.add_row("read the input from the store", f"{figures['read_s']:.2f} s")
+    table.add_row("match (min-cost flow)", f"{figures['match_s']:.2f} s")
+    table.add_row("network nodes / edges", f"{figures['nodes']:,} / {figures['edges']:,}")
+    table.add_row("peak memory after loading the tier", f"{figures['rss_after_load_mib']:,.0f} MiB")
+    table.add_row("peak memory, whole process", f"{figures['peak_mib']:,.0f} MiB")
+    table.add_row("growth while reading and matching", f"{figures['match_growth_mib']:,.0f} MiB")
+    table.add_row("(loading the tier, not part of the figure)", f"{figures['load_s']:.0f} s")
+    console.print(table)
+    return figures
+
+
 if __name__ == "__main__":
     import argparse
 
