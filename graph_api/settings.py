@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     graph_api_max_aliases: int = Field(30, description="maximum aliases in one document")
     graph_api_max_tokens: int = Field(4000, description="maximum tokens in one document")
     graph_api_load_sample: bool = Field(False, description="load the sample data at start if the store is empty")
+    graph_api_read_only: bool = Field(False, description="refuse every mutation (acceptMatches); who may write "
+                                      "what comes with roles")
     graph_api_audit_history: str = Field(".data/audit-history", description="folder of saved audit snapshots "
                                          "(`graph-api audit --save`), read for the trend in reports")
 

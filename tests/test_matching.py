@@ -194,3 +194,46 @@ def test_cli_match_accept_and_rerun(tmp_path: Path) -> None:
     assert table.returncode == 0 and "结对帮扶" in table.stdout
     bad = run("match", "--mode", "everything")
     assert bad.returncode == 2
+
+
+async def test_accept_refuses_doubles_and_old_records(fresh: GraphStore) -> None:
+    pairings = await propose(fresh, EVERYTHING, PAIRINGS)
+    first = pairings.proposals[0]
+    other_member = next(s for s in (await fresh.matching_input(
+        MatchOptions(mode="pairings", as_of=pairings.as_of), EVERYTHING)).supplies if s.id != first.supply.id)
+    twice = f"pairings|Household:{first.demand.id}|Member:{other_member.id}"
+    before = await counts(fresh)
+    with pytest.raises(StaleProposal, match="more than one proposal"):
+        await accept(fresh, EVERYTHING, [first.id, twice], MatchOptions())
+    assert await counts(fresh) == before
+    # an earlier pairing of the same two, ended since: its record is not overwritten
+    old = pairing_id(first.demand.id, first.supply.id)
+    await fresh.load(GraphData(nodes=[("Pairing", old, {"status": "ENDED", "kind": "POVERTY",
+                                                        "streetId": first.demand.street_id,
+                                                        "communityId": first.demand.community_id})],
+                               edges=[("Pairing", old, "BY_MEMBER", "Member", first.supply.id),
+                                      ("Pairing", old, "FOR_HOUSEHOLD", "Household", first.demand.id)]))
+    with pytest.raises(StaleProposal, match="already exists"):
+        await accept(fresh, EVERYTHING, [first.id], MatchOptions())
+    # a project accepted with one resource does not make a proposal with another "already accepted"
+    projects = await propose(fresh, EVERYTHING, PROJECTS)
+    done = next(p for p in projects.proposals if p.supply.kind == "Resource")
+    await accept(fresh, EVERYTHING, [done.id], MatchOptions())
+    with pytest.raises(StaleProposal, match="no longer open"):
+        await accept(fresh, EVERYTHING, [f"projects|Need:{done.demand.id}|Resource:NOT-{done.supply.id}"], MatchOptions())
+    assert (await accept(fresh, EVERYTHING, [done.id], MatchOptions())).already == [done.id]
+
+
+async def test_graphql_guards_of_matching(fresh: GraphStore, schema, settings) -> None:
+    async def run(query: str, context_settings: Any = settings) -> Any:
+        return await schema.execute(query, context_value=make_context(fresh, context_settings))
+
+    three = await run("{ a: proposeMatches { matched } b: proposeMatches { matched } c: proposeMatches { matched } }")
+    assert three.errors and "at most 2 matching runs" in three.errors[0].message
+    unknown = await run('{ proposeMatches(scope: {communityKey: "999"}) { matched } }')
+    assert unknown.errors and "999" in unknown.errors[0].message
+    bad = await run("{ proposeMatches(options: {mode: PAIRINGS, minHouseholds: 9, maxHouseholds: 3}) { matched } }")
+    assert bad.errors and "minHouseholds" in bad.errors[0].message
+    read_only = await run('mutation { acceptMatches(proposalIds: []) { projects } }',
+                          settings.model_copy(update={"graph_api_read_only": True}))
+    assert read_only.errors and "read-only" in read_only.errors[0].message

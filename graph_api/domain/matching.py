@@ -221,10 +221,12 @@ class Proposal:
 
 UnmatchedReason = Literal["NO_RESOURCE_OF_CATEGORY", "BEYOND_DISTANCE_LIMIT", "CAPACITY_EXHAUSTED"]
 UNMATCHED_TEXT: dict[str, tuple[str, str]] = {
-    "NO_RESOURCE_OF_CATEGORY": ("范围内没有能满足该类需求的资源", "no resource in scope can serve this kind of need"),
+    "NO_RESOURCE_OF_CATEGORY": ("范围内没有能满足该类需求的资源（或可结对的党员）",
+                                "no resource (or member to pair with) in scope can serve this kind of need"),
     "BEYOND_DISTANCE_LIMIT": ("能满足的资源都超出服务范围（距离或所属大党委）",
                               "every resource that could serve it is beyond the distance limit or its big committee"),
-    "CAPACITY_EXHAUSTED": ("能满足的资源容量已被其他需求用完", "the resources that could serve it are taken by other needs"),
+    "CAPACITY_EXHAUSTED": ("能满足的资源（或党员）容量已被其他需求用完",
+                           "the resources (or members) that could serve it are taken by other needs"),
 }
 
 

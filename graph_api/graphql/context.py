@@ -73,6 +73,7 @@ class GraphContext(BaseContext):
         self.scope = scope
         self.loaders = Loaders(self.store, scope)
         self.audits = 0  # coverage audits run by this request (each reads the whole scope)
+        self.matchings = 0  # matching runs (proposeMatches, acceptMatches) of this request
 
 
 def make_context(store: GraphStore, settings: Settings, scope: Scope = EVERYTHING) -> GraphContext:

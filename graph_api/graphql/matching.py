@@ -60,6 +60,10 @@ class MatchOptionsInput:
 
 def options_from(value: Optional[MatchOptionsInput]) -> MatchOptions:
     v = value or MatchOptionsInput()
+    if v.min_households > v.max_households:
+        raise UserError("minHouseholds 不能大于 maxHouseholds", "minHouseholds must not exceed maxHouseholds")
+    if v.categories is not None and not v.categories:
+        raise UserError("categories 不能为空列表", "categories must not be an empty list")
     for name, number, top in (("minHouseholds", v.min_households, 1000), ("maxHouseholds", v.max_households, 1000),
                               ("exemptAge", v.exempt_age, 150), ("memberCapacity", v.member_capacity, 1000)):
         if not 0 <= number <= top:
@@ -132,8 +136,20 @@ class AcceptMatchesResult:
     already_accepted: List[str] = strawberry.field(description=_d("此前已接受的方案", "proposals accepted before (nothing written)"))
 
 
+#: each run reads the whole scope and solves a flow: aliases must not multiply that
+MAX_MATCHING_PER_REQUEST = 2
+
+
 async def _scope(info: Info, scope: Optional[CoverageScopeInput]):  # type: ignore[no-untyped-def]
+    info.context.matchings += 1
+    if info.context.matchings > MAX_MATCHING_PER_REQUEST:
+        raise UserError(f"一次请求最多进行 {MAX_MATCHING_PER_REQUEST} 次匹配",
+                        f"at most {MAX_MATCHING_PER_REQUEST} matching runs per request")
     asked = AuditScope(scope.district_key, scope.street_key, scope.community_key) if scope else AuditScope()
+    for kind_name, key in (("Street", asked.street), ("Community", asked.community)):
+        if key is not None and not await info.context.store.get_nodes(kind_name, [key], info.context.scope):
+            raise UserError(f"你的范围内没有编号为 {key!r} 的{'街道' if kind_name == 'Street' else '社区'}",
+                            f"no {kind_name.lower()} {key!r} in your scope")
     return await resolve_scope(info.context.store, asked, info.context.scope)
 
 
@@ -181,6 +197,8 @@ class MatchingMutation:
         options: Annotated[Optional[MatchOptionsInput], strawberry.argument(
             description=_d("选项（与提出方案时相同）", "options (as when proposed)"))] = None,
     ) -> AcceptMatchesResult:
+        if info.context.settings.graph_api_read_only:
+            raise UserError("本服务为只读部署，不接受写入", "this deployment is read-only (GRAPH_API_READ_ONLY)")
         report = await accept(info.context.store, await _scope(info, scope), proposal_ids, options_from(options))
         return AcceptMatchesResult(projects=report.projects, pairings=report.pairings, already_accepted=report.already)
 

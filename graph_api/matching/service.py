@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from graph_api.domain.graphdata import GraphData
+from graph_api.domain.model import GRID_KINDS, KIND_BY_NAME
 from graph_api.domain.matching import (
     CARE_ITEM,
     LEVEL_ZH,
     UNMATCHED_TEXT,
     Demand,
+    MatchingInput,
     MatchOptions,
     MatchResult,
     Mode,
@@ -74,11 +76,17 @@ async def default_as_of(store: GraphStore, scope: Scope) -> dt.date:
     return await audit_as_of(store, scope)
 
 
+async def read_input(store: GraphStore, scope: Scope, options: MatchOptions) -> MatchingInput:
+    """The store's matching input; a demand placed in no grid is placed at its community."""
+    data = await store.matching_input(options, scope)
+    data.demands = [replace(d, path=(d.community_id,)) if not d.path and d.community_id else d for d in data.demands]
+    return data
+
+
 async def propose(store: GraphStore, scope: Scope, options: MatchOptions) -> MatchResult:
     if options.as_of is None:
         options = replace(options, as_of=await default_as_of(store, scope))
-    data = await store.matching_input(options, scope)
-    return match(data, options)
+    return match(await read_input(store, scope, options), options)
 
 
 @dataclass
@@ -110,25 +118,32 @@ async def accept(store: GraphStore, scope: Scope, proposal_ids: Sequence[str], o
         if not wanted:
             continue
         mode_options = replace(options, mode=mode)
-        fresh = await store.matching_input(mode_options, scope)
+        fresh = await read_input(store, scope, mode_options)
         demands = {(d.kind, d.id): d for d in fresh.demands}
         supplies = {(s.kind, s.id): s for s in fresh.supplies}
         used: Counter[tuple[str, str]] = Counter()
         resources = [s[1] for _, _, _, s in wanted if s[0] == "Resource"]
-        claimed = {r: rec.get("claimed") for r, rec in
-                   (await store.get_nodes("Resource", resources, scope)).items()} if resources else {}
+        resource_records = (await store.get_nodes("Resource", resources, scope)) if resources else {}
+        seen: set[tuple[str, str]] = set()
         for text, _, dref, sref in wanted:
+            if dref in seen:
+                raise StaleProposal(f"方案 {text}：同一{'需求' if mode == 'projects' else '住户'}在一次请求中只能接受一个方案 · "
+                                    f"{dref[0]} {dref[1]} appears in more than one proposal of this request")
+            seen.add(dref)
             record_id = project_id(dref[1]) if mode == "projects" else pairing_id(dref[1], sref[1])
             demand = demands.get(dref)
             if demand is None:
-                kind = "Project" if mode == "projects" else "Pairing"
-                if await store.get_nodes(kind, [record_id], scope):
+                if await _accepted_before(store, scope, mode, record_id, sref):
                     report.already.append(text)
                     continue
                 what = ("该需求已不是待认领状态（可能已被认领）或不在范围内 · the need is no longer open (met meanwhile?) "
                         "or not in scope" if mode == "projects" else
                         "该住户已有结对帮扶或不在范围内 · the household already has a helper or is not in scope")
-                raise StaleProposal(f"方案 {text} 已失效：{what}")
+                raise StaleProposal(f"方案 {text} 已失效：{what}（接受时的范围和选项须与提出方案时相同 · accept with "
+                                    "the scope and options used to propose）")
+            if await store.get_nodes("Project" if mode == "projects" else "Pairing", [record_id], EVERYTHING):
+                raise StaleProposal(f"方案 {text}：记录 {record_id} 已存在（此前的匹配已结束或被改动），请人工处理 · "
+                                    f"{record_id} already exists from an earlier match (ended or changed): handle it by hand")
             supply = supplies.get(sref)
             if supply is None or used[sref] >= supply.capacity:
                 raise StaleProposal(f"方案 {text} 已失效：{sref[1]} 已无剩余容量或不在范围内 · {sref[0]} {sref[1]} "
@@ -147,8 +162,15 @@ async def accept(store: GraphStore, scope: Scope, proposal_ids: Sequence[str], o
                 report.pairings.append(record_id)
         for (kind, rid), n in sorted(used.items()):
             if kind == "Resource":  # claimed grows by the projects of this batch, if nobody claimed meanwhile
-                guards.append(Expect("Resource", rid, {"claimed": claimed.get(rid)}))
-                data.nodes.append(("Resource", rid, {"claimed": (claimed.get(rid) or 0) + n}))
+                record = resource_records.get(rid, {})
+                before = record.get("claimed")
+                if (before or 0) + n > (record.get("capacity") or 0):
+                    raise StaleProposal(f"资源 {rid} 剩余容量不足 · resource {rid} has no capacity left for "
+                                        f"{n} more (claimed {before or 0} of {record.get('capacity') or 0})")
+                guards.append(Expect("Resource", rid, {"claimed": before}))
+                data.nodes.append(("Resource", rid, {"claimed": (before or 0) + n}))
+        if mode == "projects":
+            await _locate(store, data)
     if data.nodes or data.edges:
         await store.apply_matches(data, guards)
     return report
@@ -166,7 +188,7 @@ def _project(data: GraphData, need: Demand, supply: Supply, day: dt.date | None)
     data.nodes.append(("Need", need.id, {"status": "MATCHED"}))
     data.edges.append(("Project", pid, "MEETS", "Need", need.id))
     if need.path:
-        data.edges.append(("Project", pid, "LOCATED_IN", _grid_kind(need.path), need.path[0]))
+        data.edges.append(("Project", pid, "LOCATED_IN", "Grid", need.path[0]))  # kind found by _locate
     if supply.kind == "Resource":
         data.edges.append(("Project", pid, "USES", "Resource", supply.id))
     if supply.offered_by is not None:
@@ -175,18 +197,43 @@ def _project(data: GraphData, need: Demand, supply: Supply, day: dt.date | None)
 
 def _pairing(data: GraphData, household: Demand, member: Supply, day: dt.date | None) -> None:
     pid = pairing_id(household.id, member.id)
-    kind = next((CARE_ITEM[c] for c in household.care if c in CARE_ITEM), "POVERTY")
+    wanted = [CARE_ITEM[c] for c in household.care if c in CARE_ITEM]
+    kind = next((i for i in wanted if i in member.items), wanted[0] if wanted else "POVERTY")  # what they matched on
     data.nodes.append(("Pairing", pid, {**_scope_keys(household), "kind": kind, "since": day, "status": "ACTIVE"}))
     data.edges.append(("Pairing", pid, "BY_MEMBER", "Member", member.id))
     data.edges.append(("Pairing", pid, "FOR_HOUSEHOLD", "Household", household.id))
 
 
-_GRID_BY_DEPTH = {1: "Community", 2: "Area", 3: "Complex", 4: "Building", 5: "StairwellUnit"}
+async def _locate(store: GraphStore, data: GraphData) -> None:
+    """Give each LOCATED_IN edge its grid's kind (one read per grid level)."""
+    grids = sorted({e[4] for e in data.edges if e[2] == "LOCATED_IN" and e[3] == "Grid"})
+    kinds: dict[str, str] = {}
+    for kind in GRID_KINDS:
+        for gid in await store.get_nodes(kind, grids, EVERYTHING) if grids else {}:
+            kinds.setdefault(gid, kind)
+    data.edges = [e for e in data.edges if not (e[2] == "LOCATED_IN" and e[3] == "Grid" and e[4] not in kinds)]
+    data.edges = [(a, ai, r, kinds[bi], bi) if (r == "LOCATED_IN" and b == "Grid") else (a, ai, r, b, bi)
+                  for a, ai, r, b, bi in data.edges]
 
 
-def _grid_kind(path: tuple[str, ...]) -> str:
-    """The kind of the first grid of a path (paths run up to the community, one id per level)."""
-    return _GRID_BY_DEPTH[len(path)]
+async def _accepted_before(store: GraphStore, scope: Scope, mode: Mode, record_id: str, supply: tuple[str, str]) -> bool:
+    """The record of this very proposal exists (a project using that supply, an active pairing with that member)."""
+    kind = "Project" if mode == "projects" else "Pairing"
+    found = await store.get_nodes(kind, [record_id], scope)
+    if not found:
+        return False
+    k = KIND_BY_NAME[kind]
+    if mode == "pairings":
+        if found[record_id].get("status") != "ACTIVE":
+            return False
+        rels = ["member"]
+    else:
+        rels = ["resources"] if supply[0] == "Resource" else ["claimedByMember"]
+    for rel in rels:
+        linked = (await store.neighbours(kind, k.rel(rel), [record_id], EVERYTHING)).get(record_id, [])
+        if any(r["id"] == supply[1] for r in linked):
+            return True
+    return False
 
 
 def result_as_dict(result: MatchResult) -> dict[str, Any]:
