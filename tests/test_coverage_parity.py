@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-from collections.abc import Awaitable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,8 @@ from graph_api.domain.dataset import read_sample
 from graph_api.domain.model import GRID_KINDS
 from graph_api.settings import Settings
 from graph_api.store.base import EVERYTHING, GraphData, GraphStore, Scope
-from graph_api.store.embedded.store import EmbeddedStore
-from graph_api.store.neo4j_store import Neo4jStore
 from tests import strategies as s
-from tests.backends import load_sample_into, open_neo4j
+from tests.backends import Backends, both_backends
 from tests.test_differential import DIFF_SETTINGS, differences
 
 #: random graphs per run (about 1 s each); COVERAGE_EXAMPLES=300 for a deeper run
@@ -71,52 +68,10 @@ OTHER_DAYS = [dt.date(2023, 8, 15), dt.date(2021, 2, 28), dt.date(2024, 2, 29)]
 
 # --- the two backends on one event loop ----------------------------------------------------------
 
-@dataclass
-class Backends:
-    loop: asyncio.AbstractEventLoop
-    neo4j: Neo4jStore
-    embedded: EmbeddedStore
-    folder: Path
-    loaded: str = ""
-    kept: dict[str, Any] = field(default_factory=dict)
-
-    def run(self, coro: Awaitable[Any]) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    def load(self, name: str, chunks: list[GraphData]) -> None:
-        """Both stores emptied and loaded with the chunks (one write per chunk), unless already."""
-        if self.loaded == name:
-            return
-        self.loaded = ""
-        self.run(self.embedded.close())
-        self.embedded = EmbeddedStore(self.folder / f"{name}.sqlite3")
-        self.run(self.neo4j.wipe())
-        for store in (self.neo4j, self.embedded):
-            self.run(store.migrate())
-            for chunk in chunks:
-                self.run(store.load(chunk))
-        self.loaded = name
-
-
 @pytest.fixture(scope="module")
 def backends(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
-    loop = asyncio.new_event_loop()
-    try:
-        neo4j = loop.run_until_complete(open_neo4j(settings))
-    except BaseException:
-        loop.close()
-        raise
-    folder = Path(tmp_path_factory.mktemp("coverage-parity"))
-    pair = Backends(loop, neo4j, EmbeddedStore(folder / "start.sqlite3"), folder)
-    try:
+    with both_backends(settings, Path(tmp_path_factory.mktemp("coverage-parity"))) as pair:
         yield pair
-    finally:
-        try:
-            pair.run(load_sample_into(neo4j))
-        finally:
-            pair.run(neo4j.close())
-            pair.run(pair.embedded.close())
-            loop.close()
 
 
 # --- comparing ------------------------------------------------------------------------------------

@@ -36,10 +36,8 @@ from graph_api.domain.dataset import validate
 from graph_api.domain.model import KIND_BY_NAME, KINDS
 from graph_api.settings import Settings
 from graph_api.store.base import EVERYTHING, Condition, GraphData, GraphStore, Scope, StoreError
-from graph_api.store.embedded.store import EmbeddedStore
-from graph_api.store.neo4j_store import Neo4jStore
 from tests import strategies as s
-from tests.backends import load_sample_into, open_neo4j
+from tests.backends import Backends, both_backends
 
 #: examples of the main test: 0.7-1 s each on this 2-core machine (DIFF_EXAMPLES=1500 for a deeper run)
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "40"))
@@ -60,41 +58,10 @@ DIFF_SETTINGS = dict(
 
 # --- the two backends on one event loop --------------------------------------------------------
 
-@dataclass
-class Backends:
-    loop: asyncio.AbstractEventLoop
-    neo4j: Neo4jStore
-    embedded: EmbeddedStore
-
-    def run(self, coro: Awaitable[Any]) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    @property
-    def both(self) -> tuple[GraphStore, GraphStore]:
-        return self.neo4j, self.embedded
-
-
 @pytest.fixture(scope="module")
 def backends(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
-    loop = asyncio.new_event_loop()
-    try:
-        neo4j = loop.run_until_complete(open_neo4j(settings))
-    except BaseException:
-        loop.close()
-        raise
-    embedded = EmbeddedStore(Path(tmp_path_factory.mktemp("differential")) / "graph.sqlite3")
-    pair = Backends(loop, neo4j, embedded)
-    try:
-        for store in pair.both:  # the same unique constraints on both sides
-            pair.run(store.migrate())
+    with both_backends(settings, Path(tmp_path_factory.mktemp("differential"))) as pair:
         yield pair
-    finally:
-        try:
-            pair.run(load_sample_into(neo4j))
-        finally:
-            pair.run(neo4j.close())
-            pair.run(embedded.close())
-            loop.close()
 
 
 # --- comparing answers --------------------------------------------------------------------------

@@ -41,8 +41,7 @@ from graph_api.store.base import (
 from graph_api.store.embedded.store import EmbeddedStore
 from graph_api.store.neo4j_store import Neo4jStore
 from tests import strategies as s
-from tests.backends import load_sample_into, open_neo4j
-from tests.test_coverage_parity import Backends
+from tests.backends import Backends, both_backends
 from tests.test_differential import DIFF_SETTINGS, differences
 
 #: random graphs per run (about 0.5 s each); MATCHING_EXAMPLES=300 for a deeper run
@@ -67,25 +66,8 @@ SAMPLE_OPTIONS = [
 
 @pytest.fixture(scope="module")
 def backends(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
-    loop = asyncio.new_event_loop()
-    try:
-        neo4j = loop.run_until_complete(open_neo4j(settings))
-    except BaseException:
-        loop.close()
-        raise
-    folder = Path(tmp_path_factory.mktemp("matching-store"))
-    pair = Backends(loop, neo4j, EmbeddedStore(folder / "start.sqlite3"), folder)
-    try:
-        for store in (pair.neo4j, pair.embedded):
-            pair.run(store.migrate())
+    with both_backends(settings, Path(tmp_path_factory.mktemp("matching-store"))) as pair:
         yield pair
-    finally:
-        try:
-            pair.run(load_sample_into(neo4j))
-        finally:
-            pair.run(neo4j.close())
-            pair.run(pair.embedded.close())
-            loop.close()
 
 
 @pytest.fixture(scope="module")
