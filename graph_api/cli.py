@@ -506,11 +506,19 @@ def audit(district: Optional[str] = typer.Option(None, help="only this district'
     """Coverage audit: see AUDIT_HELP."""
     import datetime as dt
 
-    from graph_api.audit.engine import AuditScope, exceeded, parse_limits, parse_thresholds, resolve_scope, run_audit
+    from graph_api.audit.engine import (
+        AuditScope,
+        check_scope_keys,
+        exceeded,
+        parse_limits,
+        parse_thresholds,
+        resolve_scope,
+        run_audit,
+    )
     from graph_api.audit.history import load_history, save_snapshot
     from graph_api.audit.report import FORMATS, print_tables, render, scope_text
     from graph_api.domain.coverage import CHECK_BY_NAME, CheckError
-    from graph_api.store.base import EVERYTHING, StoreError
+    from graph_api.store.base import StoreError
 
     if fmt not in FORMATS:
         _audit_error(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -537,10 +545,7 @@ def audit(district: Optional[str] = typer.Option(None, help="only this district'
 
     async def action(store: Any) -> Any:
         await store.ping()  # fails fast: Neo4j's driver would retry the first query for a minute
-        for kind_name, key in (("Street", street), ("Community", community)):
-            if key is not None and not await store.get_nodes(kind_name, [key], EVERYTHING):
-                raise CheckError(f"没有编号为 {key!r} 的{'街道' if kind_name == 'Street' else '社区'} · "
-                                 f"no {kind_name.lower()} {key!r}")
+        await check_scope_keys(store, asked)
         scope = await resolve_scope(store, asked)
         return await run_audit(store, scope, asked=asked, checks=checks or None, thresholds=thresholds, as_of=day)
 
@@ -624,11 +629,11 @@ def match(district: Optional[str] = typer.Option(None, help="only this district'
     import datetime as dt
     from dataclasses import replace
 
-    from graph_api.audit.engine import AuditScope, resolve_scope
+    from graph_api.audit.engine import AuditScope, check_scope_keys, resolve_scope
     from graph_api.domain.coverage import CheckError
     from graph_api.domain.matching import LEVELS, MatchOptions
     from graph_api.matching.service import accept, propose, result_as_dict
-    from graph_api.store.base import EVERYTHING, StoreError
+    from graph_api.store.base import StoreError
 
     modes = {"both": ["projects", "pairings"], "projects": ["projects"], "pairings": ["pairings"]}.get(mode)
     if modes is None or fmt not in ("table", "json") or max_distance not in LEVELS:
@@ -642,10 +647,9 @@ def match(district: Optional[str] = typer.Option(None, help="only this district'
 
     async def action(store: Any) -> Any:
         await store.ping()
-        for kind_name, key in (("Street", street), ("Community", community)):
-            if key is not None and not await store.get_nodes(kind_name, [key], EVERYTHING):
-                raise CheckError(f"no {kind_name.lower()} {key!r}")
-        scope = await resolve_scope(store, AuditScope(district, street, community))
+        asked = AuditScope(district, street, community)
+        await check_scope_keys(store, asked)
+        scope = await resolve_scope(store, asked)
         results = [await propose(store, scope, replace(base, mode=m)) for m in modes]
         accepted = None
         if accept_all:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from graph_api.domain.dataset import read_sample
+from graph_api.domain.graphdata import GraphData
 from graph_api.graphql.context import GraphContext, make_context
 from graph_api.graphql.schema import build_schema
 from graph_api.settings import Settings, get_settings
@@ -32,6 +33,14 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def sample_data():
     return read_sample()
+
+
+@pytest.fixture(scope="session")
+def tier_s() -> list[GraphData]:
+    """Generated tier S (29,000 records), for the parity tests."""
+    from graph_api.ledger.generate import generate_tier
+
+    return list(generate_tier("S"))
 
 
 async def open_backend(name: str, settings: Settings, folder: Path) -> GraphStore:

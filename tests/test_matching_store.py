@@ -196,13 +196,6 @@ def test_random_graphs(backends: Backends, data: GraphData, drawer: st.DataObjec
 
 # --- the generated tier S ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tier_s() -> list[GraphData]:
-    from graph_api.ledger.generate import generate_tier
-
-    return list(generate_tier("S"))
-
-
 def test_tier_s(backends: Backends, tier_s: list[GraphData]) -> None:
     backends.load("tier S", tier_s)
     communities = sorted(i for chunk in tier_s for k, i, _ in chunk.nodes if k == "Community")

@@ -33,6 +33,15 @@ class AuditScope:
         return {"district": self.district, "street": self.street, "community": self.community}
 
 
+async def check_scope_keys(store: GraphStore, asked: AuditScope, visible: Scope = EVERYTHING) -> None:
+    """A CheckError naming the street or community asked for that the caller cannot see (or that
+    does not exist); resolve_scope itself narrows quietly, so an unknown key would read as "no gaps"."""
+    for kind_name, key in (("Street", asked.street), ("Community", asked.community)):
+        if key is not None and not await store.get_nodes(kind_name, [key], visible):
+            raise CheckError(f"没有编号为 {key!r} 的{'街道' if kind_name == 'Street' else '社区'} · "
+                             f"no {kind_name.lower()} {key!r}" + ("" if visible.unrestricted else " in your scope"))
+
+
 async def resolve_scope(store: GraphStore, asked: AuditScope, base: Scope = EVERYTHING) -> Scope:
     """The store scope for a district, street or community, inside the caller's own scope.
     A district becomes the set of its streets (nodes carry street and community keys only)."""

@@ -101,8 +101,7 @@ class CoverageFinding:
 
     @strawberry.field(description=_d("问题记录本身（可继续下钻）", "the record itself (to drill down)"))
     async def record(self, info: Info) -> Optional[t.Node]:
-        found = await info.context.loaders.node(self.kind).load(self.key)
-        return t.to_object(found) if found else None
+        return await t.load_object(info, self.kind, self.key)
 
 
 @strawberry.type(description=_d("问题记录分页中的一条", "an edge of a page of findings"))

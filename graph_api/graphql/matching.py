@@ -11,7 +11,7 @@ from typing import Annotated, List, Optional  # noqa: UP035
 import strawberry
 from strawberry.types import Info
 
-from graph_api.audit.engine import AuditScope, resolve_scope
+from graph_api.audit.engine import AuditScope, check_scope_keys, resolve_scope
 from graph_api.domain.enums import CareCategory
 from graph_api.domain.matching import LEVEL_ZH, LEVELS, UNMATCHED_TEXT, MatchOptions
 from graph_api.graphql import enums as _enums  # noqa: F401  (registers the enums first)
@@ -99,13 +99,11 @@ class MatchProposal:
 
     @strawberry.field(description=_d("需求方记录", "the demand's record"))
     async def demand(self, info: Info) -> Optional[t.Node]:
-        found = await info.context.loaders.node(self.demand_kind).load(self.demand_key)
-        return t.to_object(found) if found else None
+        return await t.load_object(info, self.demand_kind, self.demand_key)
 
     @strawberry.field(description=_d("提供方记录", "the supply's record"))
     async def supply(self, info: Info) -> Optional[t.Node]:
-        found = await info.context.loaders.node(self.supply_kind).load(self.supply_key)
-        return t.to_object(found) if found else None
+        return await t.load_object(info, self.supply_kind, self.supply_key)
 
 
 @strawberry.type(description=_d("未能匹配的需求及原因", "a demand left unmatched, and why"))
@@ -146,10 +144,7 @@ async def _scope(info: Info, scope: Optional[CoverageScopeInput]):  # type: igno
         raise UserError(f"一次请求最多进行 {MAX_MATCHING_PER_REQUEST} 次匹配",
                         f"at most {MAX_MATCHING_PER_REQUEST} matching runs per request")
     asked = AuditScope(scope.district_key, scope.street_key, scope.community_key) if scope else AuditScope()
-    for kind_name, key in (("Street", asked.street), ("Community", asked.community)):
-        if key is not None and not await info.context.store.get_nodes(kind_name, [key], info.context.scope):
-            raise UserError(f"你的范围内没有编号为 {key!r} 的{'街道' if kind_name == 'Street' else '社区'}",
-                            f"no {kind_name.lower()} {key!r} in your scope")
+    await check_scope_keys(info.context.store, asked, info.context.scope)
     return await resolve_scope(info.context.store, asked, info.context.scope)
 
 

@@ -98,6 +98,12 @@ def to_objects(records: list[Record]) -> list[Any]:
     return [to_object(r) for r in records]
 
 
+async def load_object(info: Any, kind_name: str, key: str) -> Any:
+    """The GraphQL object of a record, through the request's DataLoader (scoped, batched), or None."""
+    found = await info.context.loaders.node(kind_name).load(key)
+    return to_object(found) if found else None
+
+
 # --- relationship resolvers -------------------------------------------------------------
 
 def _type_name(rel: Rel) -> str:
@@ -195,5 +201,5 @@ def parse_global_id(global_id: str) -> tuple[str, str]:
     return kind_name, key
 
 
-__all__ = ["Node", "Grid", "Connection", "Edge", "PageInfo", "TYPE_BY_KIND", "to_object", "to_objects",
+__all__ = ["Node", "Grid", "Connection", "Edge", "PageInfo", "TYPE_BY_KIND", "to_object", "to_objects", "load_object",
            "make_connection", "encode_cursor", "decode_cursor", "parse_global_id"]
