@@ -25,6 +25,12 @@ CREATE CONSTRAINT servicecarrier_id IF NOT EXISTS FOR (n:ServiceCarrier) REQUIRE
 CREATE CONSTRAINT activity_id IF NOT EXISTS FOR (n:Activity) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT grid_code IF NOT EXISTS FOR (n:Grid) REQUIRE n.code IS UNIQUE;
 
+// the audit log and the security records (not model kinds; kept by a replacing load)
+CREATE CONSTRAINT auditentry_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE;
+CREATE INDEX auditentry_at IF NOT EXISTS FOR (n:AuditEntry) ON (n.at);
+CREATE CONSTRAINT apikey_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT revokedtoken_id IF NOT EXISTS FOR (n:RevokedToken) REQUIRE n.id IS UNIQUE;
+
 // scope keys
 CREATE INDEX community_community IF NOT EXISTS FOR (n:Community) ON (n.communityId);
 CREATE INDEX community_street IF NOT EXISTS FOR (n:Community) ON (n.streetId);

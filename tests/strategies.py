@@ -19,13 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
 
 from graph_api.domain import enums as e
 from graph_api.domain.dataset import validate
-from graph_api.domain.model import GRID_CODE_SUFFIX, Kind, Prop
+from graph_api.domain.access import Role, masks_for
+from graph_api.domain.model import GRID_CODE_SUFFIX, GRID_KINDS, Kind, Prop
 from graph_api.store.base import OPS, Condition, GraphData, Scope, SortKey, StoreError, check_condition
 
 DISTRICT_ID = "210905"
@@ -611,12 +613,21 @@ def sort_keys(kind: Kind) -> st.SearchStrategy[list[SortKey]]:
     return st.lists(key, max_size=2, unique_by=lambda k: k.prop)
 
 
-def scopes(data: GraphData) -> st.SearchStrategy[Scope]:
-    """Unrestricted, or limited to sets of known and unknown streets/communities (possibly empty)."""
+def scopes(data: GraphData, reads: bool = False) -> st.SearchStrategy[Scope]:
+    """Unrestricted, or limited to sets of known and unknown streets/communities (possibly empty).
+    ``reads``: the scopes of the record reads also, which may limit to grids too (any level, known
+    and unknown) and carry a role's masks; the named domain queries refuse a grid scope."""
     streets = sorted(i for k, i, _ in data.nodes if k == "Street") + [UNKNOWN_STREET]
     communities = sorted(i for k, i, _ in data.nodes if k == "Community") + [UNKNOWN_COMMUNITY]
     part = lambda ids: st.one_of(st.none(), st.frozensets(st.sampled_from(ids), max_size=3))  # noqa: E731
-    return st.one_of(st.just(Scope()), st.builds(Scope, part(streets), part(communities)))
+    rows = st.one_of(st.just(Scope()), st.builds(Scope, part(streets), part(communities)))
+    if not reads:
+        return rows
+    grids = sorted({i for k, i, _ in data.nodes if k in GRID_KINDS}) + [UNKNOWN_COMMUNITY + "01"]
+    rows = st.one_of(rows, st.builds(Scope, part(streets), part(communities),
+                                     st.frozensets(st.sampled_from(grids), max_size=3)))
+    masks = st.one_of(st.just(frozenset()), st.sampled_from(list(Role)).map(masks_for))
+    return st.builds(lambda scope, m: replace(scope, masks=m), rows, masks)
 
 
 def windows(total: int) -> st.SearchStrategy[tuple[int, int]]:

@@ -4,7 +4,8 @@ Hypothesis builds small random, model-valid data sets (tests/strategies.py), loa
 both backends with ``replace=True`` and compares, for every kind: ``find_nodes`` with random
 conditions, sort keys, pages and scopes; ``get_nodes`` with present and absent ids;
 ``neighbours`` for every relationship field over all ids; ``count_nodes``; and
-``article_figures`` under several scopes. Records must be equal including value types.
+``article_figures`` under several scopes. The scopes of the record reads (and of two counts)
+may also limit to grids and carry a role's masks. Records must be equal including value types.
 
 Isolation: this module wipes the Neo4j server the rest of the suite shares (NEO4J_URI), so its
 fixture reloads the sample exactly as tests/conftest.py does when the module ends, whether its
@@ -161,6 +162,9 @@ def _find(kind: str, conditions: list[Condition], sort: list[Any], offset: int, 
 
 def probes_for(b: Backends, data: GraphData, draw: Callable[..., Any]) -> list[Probe]:
     probes: list[Probe] = [Probe("count_nodes()", lambda store: store.count_nodes())]
+    for n in range(2):
+        scope = draw(s.scopes(data, reads=True), label=f"count scope {n}")
+        probes.append(Probe(f"count_nodes({scope!r})", lambda store, scope=scope: store.count_nodes(scope)))
     for kind in KINDS:
         name = kind.name
         present = _ids(data, name)
@@ -168,7 +172,7 @@ def probes_for(b: Backends, data: GraphData, draw: Callable[..., Any]) -> list[P
         for n in range(FINDS_PER_KIND if present else 1):
             conditions = draw(s.conditions(data, kind), label=f"{name} find {n} conditions")
             sort = draw(s.sort_keys(kind), label=f"{name} find {n} sort")
-            scope = draw(s.scopes(data), label=f"{name} find {n} scope")
+            scope = draw(s.scopes(data, reads=True), label=f"{name} find {n} scope")
             # the window is drawn around the number of matches (asked of the embedded store only
             # to place the page boundaries; both stores then answer the same questions)
             try:
@@ -180,13 +184,13 @@ def probes_for(b: Backends, data: GraphData, draw: Callable[..., Any]) -> list[P
                 offset, limit = draw(s.windows(total), label=f"{name} find {n} window (of {total})")
                 probes.append(_find(name, conditions, sort, offset, limit, scope))
         ids = draw(s.ids_to_ask(data, name), label=f"{name} get ids")
-        scope = draw(s.scopes(data), label=f"{name} get scope")
+        scope = draw(s.scopes(data, reads=True), label=f"{name} get scope")
         probes.append(Probe(f"get_nodes({name!r}, {ids!r}, {scope!r})",
                             lambda store, name=name, ids=ids, scope=scope: store.get_nodes(name, ids, scope)))
         if not present:
             continue
         every_id = present + ["no-such-id", present[0]]  # a repeated id is answered once
-        scope = draw(s.scopes(data), label=f"{name} neighbours scope")
+        scope = draw(s.scopes(data, reads=True), label=f"{name} neighbours scope")
         for rel in kind.rels:
             probes.append(Probe(f"neighbours({name!r}, {rel.field!r}, all ids, {scope!r})",
                                 lambda store, name=name, rel=rel, ids=every_id, scope=scope: store.neighbours(

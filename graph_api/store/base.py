@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graph_api.domain.coverage import CheckInput, CheckOutput, add_months
@@ -60,7 +60,15 @@ class NoActivePairing:
     household_id: str
 
 
-Guard = Expect | NoActivePairing
+@dataclass(frozen=True)
+class Absent:
+    """Guard: no node ``kind``/``id`` exists (a create does not overwrite a record made meanwhile)."""
+
+    kind: str
+    id: str
+
+
+Guard = Expect | NoActivePairing | Absent
 
 
 def _plain(value: Any) -> Any:
@@ -91,6 +99,12 @@ def expect_failures(guard: Expect, props: Mapping[str, Any] | None) -> list[str]
     return out
 
 
+def absent_failures(guard: Absent, exists: bool) -> list[str]:
+    if exists:
+        return [f"{guard.kind} {guard.id}: 编号已被占用 · the business key is already taken"]
+    return []
+
+
 def pairing_failures(guard: NoActivePairing, exists: bool, active: Sequence[str]) -> list[str]:
     """What no longer holds of a :class:`NoActivePairing` guard: the household is gone, or has
     these active pairings."""
@@ -104,14 +118,27 @@ def pairing_failures(guard: NoActivePairing, exists: bool, active: Sequence[str]
 
 @dataclass(frozen=True)
 class Scope:
-    """The part of the graph a caller may see. ``None`` means no restriction on that key."""
+    """The part of the graph a caller may see, and how they see its sensitive fields.
+
+    ``None`` means no restriction on that key. ``grid_ids`` limits records to those located
+    under one of these grids (:data:`graph_api.domain.access.GRID_LOCATORS`). ``masks`` holds
+    ``(kind, prop, mode)`` for the sensitive fields shown masked or hidden
+    (:func:`graph_api.domain.access.mask_value`); stores apply both inside their queries.
+    """
 
     street_ids: frozenset[str] | None = None
     community_ids: frozenset[str] | None = None
+    grid_ids: frozenset[str] | None = None
+    masks: frozenset[tuple[str, str, str]] = frozenset()
 
     @property
     def unrestricted(self) -> bool:
-        return self.street_ids is None and self.community_ids is None
+        """No row restriction (masks may still apply)."""
+        return self.street_ids is None and self.community_ids is None and self.grid_ids is None
+
+    def masks_of(self, kind_name: str) -> dict[str, str]:
+        """prop -> mode for the masked fields of one kind."""
+        return {p: m for k, p, m in self.masks if k == kind_name}
 
     def narrowed(self, street_id: str | None = None, community_id: str | None = None) -> "Scope":
         """This scope intersected with an asked-for street and/or community."""
@@ -121,10 +148,63 @@ class Scope:
             streets = frozenset({street_id}) if streets is None else streets & {street_id}
         if community_id is not None:
             communities = frozenset({community_id}) if communities is None else communities & {community_id}
-        return Scope(streets, communities)
+        return Scope(streets, communities, self.grid_ids, self.masks)
 
 
 EVERYTHING = Scope()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log: who did what to which records, when.
+
+    ``before``/``after`` are the changed record's properties (JSON values: dates as ISO text)
+    for changes; ``fields`` names the sensitive fields of a read. ``street_id``/``community_id``
+    place the entry for scoped readers of the log."""
+
+    id: str
+    at: dt.datetime  # UTC
+    actor: str
+    role: str
+    operation: str
+    kind: str | None = None
+    record_ids: tuple[str, ...] = ()
+    street_id: str | None = None
+    community_id: str | None = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    fields: tuple[str, ...] = ()
+
+    def as_record(self) -> Record:
+        return {"id": self.id, "at": self.at, "actor": self.actor, "role": self.role,
+                "operation": self.operation, "kind": self.kind, "recordIds": list(self.record_ids),
+                "streetId": self.street_id, "communityId": self.community_id,
+                "before": None if self.before is None else dict(self.before),
+                "after": None if self.after is None else dict(self.after), "fields": list(self.fields)}
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of the audit log; every one optional."""
+
+    actor: str | None = None
+    operation: str | None = None
+    kind: str | None = None
+    record_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write transaction: guards checked first (StaleMatch if one fails, nothing written),
+    then ``deletes`` (nodes with their relationships), then ``data`` merged as load merges it,
+    and the audit entries appended, all or nothing."""
+
+    data: GraphData = field(default_factory=GraphData)
+    deletes: tuple[tuple[str, str], ...] = ()
+    guards: tuple[Guard, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,8 +284,8 @@ class GraphStore(abc.ABC):
         """For each id, the nodes reached through ``rel`` that the scope allows, ordered by id."""
 
     @abc.abstractmethod
-    async def count_nodes(self) -> dict[str, int]:
-        """Number of nodes per kind."""
+    async def count_nodes(self, scope: Scope = EVERYTHING) -> dict[str, int]:
+        """Number of nodes per kind that the scope allows."""
 
     @abc.abstractmethod
     def scan(self, kind: str, scope: Scope, batch: int = 5000) -> AsyncIterator[list[Record]]:
@@ -250,8 +330,42 @@ class GraphStore(abc.ABC):
         :class:`StaleMatch` naming each record and what changed."""
 
     @abc.abstractmethod
+    async def apply_change(self, change: Change) -> None:
+        """Write one :class:`Change` in one transaction, all or nothing; StaleMatch when a guard
+        no longer holds, StoreError when the store refuses the data."""
+
+    @abc.abstractmethod
     async def wipe(self) -> None:
-        """Delete every node and relationship."""
+        """Delete every node and relationship, the audit log and the security records included."""
+
+    # --- audit log and security records (kept in the store's own database) -----------------
+    @abc.abstractmethod
+    async def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append entries to the audit log (its own transaction)."""
+
+    @abc.abstractmethod
+    async def audit_log(self, query: AuditQuery, scope: Scope, offset: int, limit: int) -> Page:
+        """Entries matching the query that the scope allows (an entry is in a scope when its
+        street and community are; entries placed nowhere only for an unrestricted scope), newest
+        first, as :meth:`AuditEntry.as_record` dicts with the scope's masks applied to
+        ``before``/``after``."""
+
+    @abc.abstractmethod
+    async def put_api_key(self, key: Mapping[str, Any]) -> None:
+        """Store an API key record: id, hash (never the key itself), role, scopeKind, scopeIds,
+        name, createdAt, expiresAt (or None)."""
+
+    @abc.abstractmethod
+    async def get_api_key(self, key_id: str) -> Record | None:
+        """The API key record, with ``revoked`` True when it was revoked."""
+
+    @abc.abstractmethod
+    async def revoke(self, token_id: str, at: dt.datetime) -> None:
+        """Revoke a token id (JWT ``jti``) or an API key id; idempotent."""
+
+    @abc.abstractmethod
+    async def is_revoked(self, token_id: str) -> bool:
+        """Whether the token id was revoked."""
 
 
 def kind(name: str) -> Kind:

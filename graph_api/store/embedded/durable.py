@@ -3,7 +3,8 @@
 WAL journal with ``synchronous=FULL``: a committed transaction survives a crash of the
 process or of the machine. Edges reference nodes by foreign key, and unique constraints
 other than the business key live in ``unique_values``, so the file itself refuses what
-the model forbids.
+the model forbids. The audit log (append-only: triggers refuse UPDATE and DELETE), API keys
+and revoked token ids live in the same file, so one backup holds them all.
 """
 
 from __future__ import annotations
@@ -46,7 +47,41 @@ CREATE TABLE IF NOT EXISTS unique_values (
   FOREIGN KEY (kind, id) REFERENCES nodes (kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS unique_values_by_node ON unique_values (kind, id);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL, role TEXT NOT NULL, scope_kind TEXT NOT NULL,
+  scope_ids TEXT NOT NULL,        -- JSON list
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,       -- ISO, UTC
+  expires_at TEXT,
+  revoked_at TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+  id TEXT PRIMARY KEY,            -- a JWT jti or an API key id
+  at TEXT NOT NULL
+) WITHOUT ROWID;
 """
+
+#: the audit log, append-only: triggers refuse UPDATE and DELETE (wipe drops and recreates the
+#: table, which fires no trigger)
+AUDIT_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  at TEXT NOT NULL,               -- ISO, UTC, fixed width (sorts as the instants do)
+  actor TEXT NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, kind TEXT,
+  record_ids TEXT NOT NULL,       -- JSON list
+  street_id TEXT, community_id TEXT,
+  before TEXT, after TEXT,        -- JSON objects or NULL
+  fields TEXT NOT NULL            -- JSON list
+)""",
+    "CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at, id)",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+]
+SCHEMA += ";\n".join(AUDIT_SCHEMA) + ";\n"
 
 
 def _date_props(kind: str) -> frozenset[str]:
