@@ -25,9 +25,29 @@ from tests.backends import load_sample_into, open_neo4j
 BACKENDS = ["neo4j", "embedded"]
 
 
+#: the tests' HS256 secret (the development secret file is not touched by tests)
+TEST_JWT_SECRET = "test-secret-of-the-graph-api-suite-0123456789"
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return get_settings()
+    return get_settings().model_copy(update={"graph_api_jwt_secret": TEST_JWT_SECRET})
+
+
+def bearer(settings: Settings, role: str, scope: str, **kw: Any) -> dict[str, str]:
+    """An Authorization header of a fresh token for the role (e.g. "COMMUNITY_STAFF") and scope."""
+    from graph_api.auth import TokenService, parse_scope
+    from graph_api.domain.access import Role
+
+    kind, ids = parse_scope(scope)
+    issued = TokenService(settings).create_jwt(kw.pop("subject", f"test-{role.lower()}"), Role(role), kind, ids, **kw)
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+@pytest.fixture(scope="session")
+def admin_headers(settings: Settings) -> dict[str, str]:
+    """A district administrator of the sample's district."""
+    return bearer(settings, "DISTRICT_ADMIN", "district:210905")
 
 
 @pytest.fixture(scope="session")

@@ -29,8 +29,9 @@ async def test_graphiql_page_is_served_with_local_assets_and_examples(client) ->
     assert len(asset.content) > 100_000
 
 
-async def test_graphql_post_and_health(client, store) -> None:
-    response = await client.post("/graphql", json={"query": "{ communities(first: 1) { totalCount } }"})
+async def test_graphql_post_and_health(client, store, admin_headers) -> None:
+    response = await client.post("/graphql", json={"query": "{ communities(first: 1) { totalCount } }"},
+                                 headers=admin_headers)
     assert response.status_code == 200
     assert response.json()["data"]["communities"]["totalCount"] == 13
     assert (await client.get("/healthz")).json() == {"status": "ok"}

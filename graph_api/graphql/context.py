@@ -9,7 +9,9 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from graph_api.domain.access import OPERATOR, Principal, may
 from graph_api.domain.model import KIND_BY_NAME
+from graph_api.graphql.errors import Forbidden
 from graph_api.settings import Settings
 from graph_api.store.base import EVERYTHING, GraphStore, Record, Scope
 
@@ -64,17 +66,40 @@ class Loaders:
 
 
 class GraphContext(BaseContext):
-    """What every resolver sees as ``info.context``."""
+    """What every resolver sees as ``info.context``: who asks (``principal``), what they may see
+    (``scope``: rows and masks, applied by the store), the store and the loaders."""
 
-    def __init__(self, store: GraphStore, settings: Settings, scope: Scope = EVERYTHING):
+    def __init__(self, store: GraphStore, settings: Settings, scope: Scope = EVERYTHING,
+                 principal: Principal = OPERATOR):
         super().__init__()
+        self.raw_store = store  # for the audit log: not counted as the request's round trips
         self.store = CountingStore(store)
         self.settings = settings
         self.scope = scope
+        self.principal = principal
         self.loaders = Loaders(self.store, scope)
         self.audits = 0  # coverage audits run by this request (each reads the whole scope)
         self.matchings = 0  # matching runs (proposeMatches, acceptMatches) of this request
+        #: sensitive fields shown in full by this request: (kind, streetId, communityId) -> ids, fields
+        self.sensitive_reads: dict[tuple[str, str | None, str | None], tuple[set[str], set[str]]] = {}
+
+    def require(self, capability: str) -> None:
+        """Refuse the operation unless the caller's role has the capability."""
+        if not may(self.principal.role, capability):
+            role = self.principal.role
+            raise Forbidden(f"{role.zh if role else ''}无权执行此操作（{capability}）",
+                            f"a {role.en if role else 'caller'} may not do this ({capability})")
+
+    def note_sensitive(self, kind: str, key: str, field: str, street: str | None, community: str | None) -> None:
+        ids, fields = self.sensitive_reads.setdefault((kind, street, community), (set(), set()))
+        ids.add(key)
+        fields.add(field)
+
+    def fresh_loaders(self) -> None:
+        """Forget what the loaders cached (after a write in this request)."""
+        self.loaders = Loaders(self.store, self.scope)
 
 
-def make_context(store: GraphStore, settings: Settings, scope: Scope = EVERYTHING) -> GraphContext:
-    return GraphContext(store, settings, scope)
+def make_context(store: GraphStore, settings: Settings, scope: Scope = EVERYTHING,
+                 principal: Principal = OPERATOR) -> GraphContext:
+    return GraphContext(store, settings, scope, principal)

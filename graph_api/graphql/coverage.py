@@ -205,6 +205,24 @@ def _count(name: str, entry: dict[str, Any]) -> CoverageCount:
                          share_covered=entry["shareOk"])
 
 
+#: facts of findings that carry a sensitive field's value (fact name -> the field)
+SENSITIVE_FACTS = {"riskTier": ("Household", "riskTier"), "deadlineDays": ("Household", "riskTier"),
+                   "careCategories": ("Household", "careCategories")}
+
+
+def redact_facts(result: dict[str, Any], scope: Any) -> None:
+    """Remove from findings the facts that show a sensitive field the caller may not see."""
+    hidden = {fact for fact, (kind, prop) in SENSITIVE_FACTS.items() if scope.masks_of(kind).get(prop)}
+    if not hidden:
+        return
+    for check in result["checks"]:
+        for finding in check["findings"]:
+            facts = finding.get("facts")
+            if facts:
+                for name in hidden & set(facts):
+                    del facts[name]
+
+
 def report_from_result(result: dict[str, Any]) -> CoverageReport:
     checks = []
     for c in result["checks"]:
@@ -242,6 +260,7 @@ class CoverageQuery:
         thresholds: Annotated[Optional[List[CoverageThresholdInput]], strawberry.argument(
             description=_d("调整阈值", "thresholds to change"))] = None,
     ) -> CoverageReport:
+        info.context.require("coverage")
         info.context.audits += 1
         if info.context.audits > MAX_AUDITS_PER_REQUEST:
             raise UserError(f"一次请求最多运行 {MAX_AUDITS_PER_REQUEST} 次覆盖审计",
@@ -254,6 +273,7 @@ class CoverageQuery:
         store_scope = await resolve_scope(store, asked, info.context.scope)
         result = await run_audit(store, store_scope, asked=asked, checks=[c.value for c in checks] if checks else None,
                                  thresholds=overrides, as_of=as_of)  # a CheckError reaches the caller unmasked
+        redact_facts(result, info.context.scope)
         return report_from_result(result)
 
     @strawberry.field(description=_d("覆盖检查目录：规则与阈值", "the coverage check catalogue: rules and thresholds"))

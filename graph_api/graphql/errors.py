@@ -16,6 +16,10 @@ class UserError(Exception):
         super().__init__(f"{zh} / {en}")
 
 
+class Forbidden(UserError):
+    """The caller's role may not do this (shown, never masked)."""
+
+
 EXPECTED = (UserError, StoreError, InvalidData, CheckError)
 
 

@@ -145,6 +145,7 @@ class FiguresQuery:
                               scope: Optional[ScopeInput] = None) -> ArticleFigures:
         from graph_api.graphql.query import request_scope  # the scope helper lives with the root query
 
+        info.context.require("figures")
         store = info.context.store
         if district_key is None:
             page = await store.find_nodes(KIND_BY_NAME["District"].name, [], [], 0, 2, info.context.scope)

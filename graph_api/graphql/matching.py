@@ -157,7 +157,10 @@ class MatchingQuery:
         scope: Annotated[Optional[CoverageScopeInput], strawberry.argument(description=_d("范围", "scope"))] = None,
         options: Annotated[Optional[MatchOptionsInput], strawberry.argument(description=_d("选项", "options"))] = None,
     ) -> MatchProposals:
+        info.context.require("match")
         opts = options_from(options)
+        if opts.mode == "pairings":  # pairing proposals show which households need help
+            info.context.require("pairings")
         result = await propose(info.context.store, await _scope(info, scope), opts)
         proposals = []
         for p in result.proposals:
@@ -194,7 +197,12 @@ class MatchingMutation:
     ) -> AcceptMatchesResult:
         if info.context.settings.graph_api_read_only:
             raise UserError("本服务为只读部署，不接受写入", "this deployment is read-only (GRAPH_API_READ_ONLY)")
-        report = await accept(info.context.store, await _scope(info, scope), proposal_ids, options_from(options))
+        info.context.require("acceptMatches")
+        if any(p.startswith("pairings|") for p in proposal_ids):
+            info.context.require("pairings")
+        report = await accept(info.context.store, await _scope(info, scope), proposal_ids, options_from(options),
+                              principal=info.context.principal)
+        info.context.fresh_loaders()
         return AcceptMatchesResult(projects=report.projects, pairings=report.pairings, already_accepted=report.already)
 
 

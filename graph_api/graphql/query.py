@@ -12,9 +12,11 @@ from strawberry.types import Info
 from graph_api.domain.model import KINDS, Kind
 from graph_api.graphql import types as t
 from graph_api.graphql.errors import UserError
+from graph_api.graphql.auditlog import AuditLogQuery
 from graph_api.graphql.coverage import CoverageQuery
 from graph_api.graphql.figures import FiguresQuery
 from graph_api.graphql.matching import MatchingMutation, MatchingQuery
+from graph_api.graphql.mutations import KIND_MUTATIONS, NamedMutation
 from graph_api.graphql.inputs import ScopeInput, conditions_from_filter, make_filter_input, make_sort_input, sort_keys
 from graph_api.store.base import Scope
 
@@ -121,14 +123,14 @@ class NodeQuery:
         records = await asyncio.gather(*(info.context.loaders.node(k).load(key) for k, key in parsed))
         return [t.to_object(r) if r else None for r in records]
 
-    @strawberry.field(description="图中每类记录的数量 · number of records of each kind in the graph")
+    @strawberry.field(description="您可见范围内每类记录的数量 · number of records of each kind you may see")
     async def node_counts(self, info: Info) -> List[KindCount]:
-        counts = await info.context.store.count_nodes()
+        counts = await info.context.store.count_nodes(info.context.scope)
         return [KindCount(kind=k.name, count=counts.get(k.name, 0)) for k in KINDS]
 
 
 KIND_QUERIES = tuple(_make_kind_query(k) for k in KINDS)
-Query = merge_types("Query", (NodeQuery, FiguresQuery, CoverageQuery, MatchingQuery, *KIND_QUERIES))
+Query = merge_types("Query", (NodeQuery, FiguresQuery, CoverageQuery, MatchingQuery, AuditLogQuery, *KIND_QUERIES))
 Query.__strawberry_definition__.description = "查询 · queries"  # type: ignore[attr-defined]
-Mutation = merge_types("Mutation", (MatchingMutation,))
+Mutation = merge_types("Mutation", (MatchingMutation, NamedMutation, *KIND_MUTATIONS))
 Mutation.__strawberry_definition__.description = "变更 · mutations"  # type: ignore[attr-defined]

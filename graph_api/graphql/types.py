@@ -81,6 +81,7 @@ def _converter(prop: Prop) -> Any:
 
 TYPE_BY_KIND: dict[str, type] = {}
 _CONVERTERS: dict[str, tuple[tuple[str, Any], ...]] = {}
+RAW = "raw_"  # private attribute holding a sensitive field's value; the field itself has a resolver
 
 
 def to_object(record: Record) -> Any:
@@ -91,6 +92,8 @@ def to_object(record: Record) -> Any:
     for name, convert in _CONVERTERS[kind_name]:
         value = record.get(name)
         values[name] = convert(value) if convert is not None and value is not None else value
+    for name in _SENSITIVE[kind_name]:
+        values[RAW + name] = values.pop(name)
     return cls(**values)
 
 
@@ -125,6 +128,27 @@ def _rel_resolver(kind: Kind, rel: Rel) -> Any:
     return resolve_one
 
 
+_SENSITIVE: dict[str, tuple[str, ...]] = {}
+
+
+def _sensitive_resolver(kind: Kind, prop: Prop) -> Any:
+    """A sensitive field: its value (as the store gave it, masked or not) and, when shown in
+    full, a note for the audit log of reads (written once at the end of the request)."""
+    kind_name, name, attr = kind.name, prop.name, RAW + prop.name
+
+    def resolve(root: Any, info: Info) -> Any:
+        value = getattr(root, attr)
+        if value is not None and value != []:
+            context = info.context
+            if not context.scope.masks_of(kind_name).get(name):
+                context.note_sensitive(kind_name, root.key, name, getattr(root, "streetId", None),
+                                       getattr(root, "communityId", None))
+        return value
+
+    resolve.__annotations__["return"] = _python_type(prop)
+    return resolve
+
+
 def _make_type(kind: Kind) -> type:
     annotations: dict[str, Any] = {
         "id": strawberry.ID,
@@ -136,12 +160,21 @@ def _make_type(kind: Kind) -> type:
         "key": strawberry.field(description=kind.prop("id").description),
     }
     converters = []
+    sensitive = []
     for prop in kind.all_props:
         if prop.name == "id":
             continue
+        converters.append((prop.name, _converter(prop)))
+        if prop.sensitive:
+            sensitive.append(prop.name)
+            annotations[RAW + prop.name] = strawberry.Private[_python_type(prop)]  # type: ignore[misc]
+            namespace[RAW + prop.name] = None
+            namespace[prop.name] = strawberry.field(resolver=_sensitive_resolver(kind, prop),
+                                                    description=prop.description + "（敏感个人信息，按角色脱敏 · "
+                                                    "sensitive personal data, masked by role）")
+            continue
         annotations[prop.name] = _python_type(prop)
         namespace[prop.name] = strawberry.field(default=None, description=prop.description)
-        converters.append((prop.name, _converter(prop)))
     for rel in kind.rels:
         namespace[rel.field] = strawberry.field(resolver=_rel_resolver(kind, rel), description=rel.description)
     namespace["__annotations__"] = annotations
@@ -149,6 +182,7 @@ def _make_type(kind: Kind) -> type:
     cls = type(kind.name, bases, namespace)
     cls = strawberry.type(cls, description=kind.description)
     _CONVERTERS[kind.name] = tuple(converters)
+    _SENSITIVE[kind.name] = tuple(sensitive)
     return cls
 
 

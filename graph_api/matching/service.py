@@ -34,7 +34,9 @@ from graph_api.domain.matching import (
     terms,
 )
 from graph_api.matching.engine import match
-from graph_api.store.base import EVERYTHING, Expect, GraphStore, NoActivePairing, Scope, StoreError
+from graph_api.changes.service import audit_entries
+from graph_api.domain.access import OPERATOR, Principal
+from graph_api.store.base import EVERYTHING, Change, Expect, GraphStore, NoActivePairing, Scope, StoreError
 
 FIT_ZH = {"ITEM": "服务项目对口", "CATEGORY": "类别对口", "SECONDARY": "类别可用"}
 FIT_EN = {"ITEM": "the service item matches", "CATEGORY": "the category matches", "SECONDARY": "the category can serve"}
@@ -99,7 +101,8 @@ class AcceptReport:
         return {"projects": self.projects, "pairings": self.pairings, "alreadyAccepted": self.already}
 
 
-async def accept(store: GraphStore, scope: Scope, proposal_ids: Sequence[str], options: MatchOptions) -> AcceptReport:
+async def accept(store: GraphStore, scope: Scope, proposal_ids: Sequence[str], options: MatchOptions,
+                 principal: Principal = OPERATOR) -> AcceptReport:
     """Write the proposals all-or-nothing; a StaleProposal names the first one that no longer holds."""
     parsed: list[tuple[str, Mode, tuple[str, str], tuple[str, str]]] = []
     for text in dict.fromkeys(proposal_ids):
@@ -172,7 +175,8 @@ async def accept(store: GraphStore, scope: Scope, proposal_ids: Sequence[str], o
         if mode == "projects":
             await _locate(store, data)
     if data.nodes or data.edges:
-        await store.apply_matches(data, guards)
+        audit = await audit_entries(store, data, principal, "acceptMatches")
+        await store.apply_change(Change(data=data, guards=tuple(guards), audit=tuple(audit)))
     return report
 
 
