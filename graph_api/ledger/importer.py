@@ -491,6 +491,8 @@ def _derive_scopes(plan: ImportPlan, resolver: _Resolver) -> dict[tuple[str, str
                     break
             if derived != (None, None):
                 break
+        if derived == (None, None) and m.scope_strict and stored:
+            derived = _scope_of_record(kind, stored, node_id)  # the parent stays: so do the keys it gave
         if derived == (None, None):
             result = given if given != (None, None) else _scope_of_record(kind, stored, node_id) if stored else given
         elif not m.scope_strict and given != (None, None):
