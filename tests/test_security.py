@@ -322,6 +322,13 @@ async def test_refused_mutations_change_nothing(client, settings, sec_store) -> 
     held = ok(await gql(client, auth, "mutation($k: String!) { deleteStairwellUnit(key: $k) { ok errors { field code } } }",
                         {"k": unit}))["deleteStairwellUnit"]
     assert not held["ok"] and held["errors"][0] == {"field": "households", "code": "HAS_DEPENDENTS"}
+    area = next(i for k, i, p in SAMPLE.nodes if k == "Area" and p.get("communityId") == COMMUNITY)
+    code = ok(await gql(client, auth, "mutation($k: String!) { updateArea(key: $k, input: {code: \"' OR 1=1 //\"}) "
+                                      "{ ok errors { field code } } }", {"k": area}))["updateArea"]
+    assert not code["ok"] and code["errors"][0]["field"] == "code"  # checked against the parent's code
+    for bad_key in ("x" * 129, "a b", "tab\there"):
+        made = ok(await gql(client, auth, CREATE_HOUSEHOLD, {"key": bad_key, "input": {"room": "1", "unit": unit}}))
+        assert made["createHousehold"]["errors"][0]["field"] == "key", bad_key
     assert await sec_store.count_nodes() == before_counts
     assert (await sec_store.audit_log(AuditQuery(), EVERYTHING, 0, 1)).total == before_log
 

@@ -14,6 +14,7 @@ mutation changes nothing and a successful one is always in the log.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ DEPENDENTS: dict[str, tuple[str, ...]] = {
     "Household": ("pairings", "needs"), "Member": ("pairings",), "PartyOrg": ("children", "members"),
 }
 SCOPE_KEYS = ("streetId", "communityId")
+#: a new record's business key: printable, no spaces, at most 128 characters
+KEY_TEXT = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
+#: the relationship that holds a grid's parent (its code extends the parent's)
+GRID_PARENT_FIELD = {"Community": "street", "Area": "parent", "Complex": "parent", "Building": "parent",
+                     "StairwellUnit": "parent"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,10 @@ class ChangeService:
         stored = (await self.store.get_nodes(k.name, [req.key], EVERYTHING)).get(req.key)
         visible = (await self.store.get_nodes(k.name, [req.key], self.rows)).get(req.key) if stored else None
         if req.operation == "create":
+            if not KEY_TEXT.fullmatch(req.key):
+                raise ChangeRefused([FieldProblem("key", "INVALID", "业务编号应为 1 到 128 个字符，不含空白和控制字符",
+                                                  "a business key is 1 to 128 characters, without spaces or control "
+                                                  "characters", req.key[:200])])
             if stored is not None:
                 raise ChangeRefused([FieldProblem("key", "DUPLICATE", f"编号已被占用：{req.key}",
                                                   f"the business key {req.key!r} is already taken", req.key)])
@@ -149,6 +159,11 @@ class ChangeService:
             req = Request("archive", k.name, req.key, props={status_field: status})
         if req.operation in ("connect", "disconnect"):
             req = await self._link_request(k, req)
+        parent = GRID_PARENT_FIELD.get(k.name)
+        if parent and stored is not None and "code" in req.props and parent not in req.links:
+            # a grid code is checked against the parent's: name the current parent so the rule runs
+            found = await self.store.neighbours(k.name, k.rel(parent), [req.key], EVERYTHING)
+            req.links[parent] = [r["id"] for r in found.get(req.key, [])]
         return await self._upsert(k, req, stored)
 
     # --- checks ------------------------------------------------------------------------------

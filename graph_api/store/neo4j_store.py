@@ -56,6 +56,8 @@ from graph_api.store.base import (
 )
 
 BATCH = 5000
+#: a lone UTF-16 surrogate (JSON allows "\ud800") is no Unicode text: the driver cannot send it
+BAD_TEXT = "文本中含有无效字符（孤立的代理项）· the text holds an invalid character (a lone surrogate)"
 #: labels of the audit log and the security records: not model kinds, kept by load(replace=True)
 KEPT_LABELS = ("AuditEntry", "ApiKey", "RevokedToken")
 
@@ -236,6 +238,8 @@ class Neo4jStore(GraphStore):
                 query, params or {}, database_=self.database, routing_=RoutingControl.READ)
         except ServiceUnavailable as exc:
             raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+        except UnicodeEncodeError:
+            raise StoreError(BAD_TEXT) from None
         return result.records
 
     async def ping(self) -> dict[str, Any]:
@@ -466,6 +470,8 @@ class Neo4jStore(GraphStore):
             raise NotReachable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
         except Neo4jError as exc:
             raise StoreError(f"Neo4j refused the data, nothing was written: {exc.message}") from exc
+        except UnicodeEncodeError:
+            raise StoreError(BAD_TEXT + ", nothing was written") from None
 
     async def wipe(self) -> None:
         async with self.driver.session(database=self.database) as session:
