@@ -60,6 +60,19 @@ async def pick_variables(store: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+async def bench_headers(store: Any, settings: Any) -> dict[str, str]:
+    """A district administrator's bearer token for the store's first district."""
+    from graph_api.auth import TokenService
+    from graph_api.domain.access import Role
+    from graph_api.store.base import EVERYTHING
+
+    districts = (await store.find_nodes("District", [], [], 0, 1, EVERYTHING)).records
+    if not districts:
+        raise SystemExit("the store holds no district: load the sample first")
+    issued = TokenService(settings).create_jwt("bench", Role.DISTRICT_ADMIN, "district", (districts[0]["id"],))
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
 async def measure_queries(store: Any, settings: Any, requests: int, concurrencies: list[int], warmup: int,
                           variables: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """p50/p95/mean latency, req/s, round trips and response size of each query on one open store.
@@ -68,6 +81,10 @@ async def measure_queries(store: Any, settings: Any, requests: int, concurrencie
     """
     if variables is None:
         variables = await pick_variables(store)
+    # the bench measures queries, not the rate limiter; requests carry a district administrator's
+    # token, so each one pays for authentication as a client's would
+    settings = settings.model_copy(update={"graph_api_rate_limit": 0})
+    headers = await bench_headers(store, settings)
     schema = build_schema(settings)
     app = create_app(settings, store=store)
     rows = []
@@ -84,14 +101,15 @@ async def measure_queries(store: Any, settings: Any, requests: int, concurrencie
 
             async def one() -> float:
                 started = time.perf_counter()
-                response = await client.post("/graphql", json={"query": query, "variables": vars_})
+                response = await client.post("/graphql", json={"query": query, "variables": vars_}, headers=headers)
                 elapsed = time.perf_counter() - started
                 body = response.json()
                 if response.status_code != 200 or body.get("errors"):
                     raise SystemExit(f"{name}: {response.status_code} {body.get('errors')}")
                 return elapsed
 
-            size = len((await client.post("/graphql", json={"query": query, "variables": vars_})).content)
+            size = len((await client.post("/graphql", json={"query": query, "variables": vars_},
+                                          headers=headers)).content)
             for concurrency in concurrencies:
                 semaphore = asyncio.Semaphore(concurrency)
 
