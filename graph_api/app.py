@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
@@ -147,15 +147,18 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             # strawberry asks for a context before it serves the GraphiQL page: the page holds no
             # data, so it gets one that can see nothing
             return make_context(current, settings, NOBODY_SCOPE, NOBODY)
-        try:
-            principal = await tokens.authenticate(current, request.headers.get("authorization"))
-            scope = await tokens.scope_of(current, principal)
-        except AuthError as exc:
-            raise HTTPException(exc.status, detail=f"{exc.zh} · {exc.en}",
-                                headers={"WWW-Authenticate": 'Bearer realm="graph-api"'}) from None
+        principal = await tokens.authenticate(current, request.headers.get("authorization"))  # AuthError: 401
+        scope = await tokens.scope_of(current, principal)
         return make_context(current, settings, scope, principal)
 
     app = FastAPI(title="清河门区党建网格知识图谱 · Party-building grid knowledge graph", lifespan=lifespan)
+
+    @app.exception_handler(AuthError)
+    async def refused(request: Request, exc: AuthError) -> JSONResponse:
+        """401/403 in the shape GraphQL clients read: an ``errors`` list, and no data."""
+        code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
+        return JSONResponse({"errors": [{"message": f"{exc.zh} · {exc.en}", "extensions": {"code": code}}]},
+                            status_code=exc.status, headers={"WWW-Authenticate": 'Bearer realm="graph-api"'})
     install_request_guards(app, settings)  # body size, rate limit, CORS (graph_api/http_guards.py)
     graphiql = settings.switch(settings.graph_api_graphiql)
     router = OfflineGraphQLRouter(build_schema(settings), context_getter=context_getter,

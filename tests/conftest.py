@@ -8,6 +8,7 @@ are never skipped.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,20 @@ def tier_s() -> list[GraphData]:
     from graph_api.ledger.generate import generate_tier
 
     return list(generate_tier("S"))
+
+
+@asynccontextmanager
+async def writable_sample_store(name: str, settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+                                label: str) -> AsyncIterator[GraphStore]:
+    """A store of one backend, loaded with the sample, that a test module may write to; the sample
+    is loaded again afterwards, leaving Neo4j as the other modules expect it."""
+    store = await open_backend(name, settings, tmp_path_factory.mktemp(f"{label}-{name}"))
+    try:
+        await load_sample_into(store)
+        yield store
+        await load_sample_into(store)
+    finally:
+        await store.close()
 
 
 async def open_backend(name: str, settings: Settings, folder: Path) -> GraphStore:

@@ -72,8 +72,7 @@ from tests.access_oracle import (
     reset_extras,
     scoped_props_after_create,
 )
-from tests.backends import load_sample_into
-from tests.conftest import BACKENDS, bearer, open_backend
+from tests.conftest import BACKENDS, bearer, writable_sample_store
 
 # --- the schema, enumerated ---------------------------------------------------------------------
 
@@ -169,22 +168,19 @@ def mx_settings(settings):
 
 @pytest.fixture(scope="module", params=BACKENDS)
 async def mx_store(request: pytest.FixtureRequest, mx_settings, tmp_path_factory) -> AsyncIterator[GraphStore]:
-    store = await open_backend(request.param, mx_settings, tmp_path_factory.mktemp(f"matrix-{request.param}"))
-    await load_sample_into(store)
-    store.backend_name = request.param  # type: ignore[attr-defined]
-    # the records deletes and archives work on, made before any request: a district's streets are
-    # cached by the token service for 30 s, and a street made later would not be seen in time
-    reset_extras()
-    FRESH[request.param] = {}
-    for case in fresh_cases(request.param):
-        key, values, out = clone_input(case.kind, HOME_RECORD[case.kind], "f")
-        await create_as_operator(store, case.kind, key, values)
-        add_record(case.kind, key, scoped_props_after_create(case.kind, HOME_RECORD[case.kind], key), out)
-        FRESH[request.param][case.ident] = key
-    yield store
-    reset_extras()
-    await load_sample_into(store)  # leave Neo4j as the other modules expect it
-    await store.close()
+    async with writable_sample_store(request.param, mx_settings, tmp_path_factory, "matrix") as store:
+        store.backend_name = request.param  # type: ignore[attr-defined]
+        # the records deletes and archives work on, made before any request: a district's streets are
+        # cached by the token service for 30 s, and a street made later would not be seen in time
+        reset_extras()
+        FRESH[request.param] = {}
+        for case in fresh_cases(request.param):
+            key, values, out = clone_input(case.kind, HOME_RECORD[case.kind], "f")
+            await create_as_operator(store, case.kind, key, values)
+            add_record(case.kind, key, scoped_props_after_create(case.kind, HOME_RECORD[case.kind], key), out)
+            FRESH[request.param][case.ident] = key
+        yield store
+        reset_extras()
 
 
 @pytest.fixture(scope="module")
@@ -516,7 +512,7 @@ def current_links(kind: str, field: str) -> list[str]:
 async def run_case(client: httpx.AsyncClient, settings, store: GraphStore, case: Case) -> list[Any]:
     """Runs the case; returns what did not go as expected (empty when all did)."""
     hdrs = auth(case.token, settings)
-    kind, op, token = case.kind, case.op, case.token
+    kind, op = case.kind, case.op
     problems: list[Any] = []
 
     async def call(field: str, args: str, variables: dict[str, Any], decl: str) -> dict[str, Any]:

@@ -40,8 +40,9 @@ from graph_api.store.base import EVERYTHING, Condition, GraphData, GraphStore, S
 from tests import strategies as s
 from tests.backends import Backends, both_backends
 
-#: examples of the main test: 0.7-1 s each on this 2-core machine (DIFF_EXAMPLES=1500 for a deeper run)
-EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "40"))
+#: examples of the main test: 2-3 s each on this 2-core machine, now that reads also draw grid scopes and
+#: masks (DIFF_EXAMPLES=1500 for a deeper run)
+EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "20"))
 FINDS_PER_KIND = 2  # find_nodes queries per kind and data set (each also asked as one page window)
 NEO4J_CONCURRENCY = 8  # Neo4j queries of one example in flight at once
 ALL = 1000  # a limit beyond any generated data set

@@ -70,8 +70,7 @@ from tests.access_oracle import (
     reset_extras,
     scoped_props_after_create,
 )
-from tests.backends import load_sample_into
-from tests.conftest import BACKENDS, bearer, open_backend
+from tests.conftest import BACKENDS, bearer, writable_sample_store
 
 SCHEMA = build_schema()._schema
 STRINGY = ("String", "ID", "JSON")
@@ -323,25 +322,22 @@ def inj_settings(settings):
 
 @pytest.fixture(scope="module", params=BACKENDS)
 async def inj_store(request: pytest.FixtureRequest, inj_settings, tmp_path_factory) -> AsyncIterator[GraphStore]:
-    store = await open_backend(request.param, inj_settings, tmp_path_factory.mktemp(f"injection-{request.param}"))
-    await load_sample_into(store)
-    reset_extras()
-    _FOREIGN.clear()
-    state = State(request.param)
-    for k in KINDS:  # a record of each kind for updates to change, made by the operator
-        key, values, out = clone_input(k.name, HOME_RECORD[k.name], "s")
-        links = {n: ([v] if isinstance(v, str) else list(v)) for n, v in values.items() if n in {r.field for r in k.rels}}
-        props = {n: v for n, v in values.items() if n not in links}
-        await ChangeService(store, OPERATOR, EVERYTHING).apply(Request("create", k.name, key, props, links))
-        add_record(k.name, key, scoped_props_after_create(k.name, HOME_RECORD[k.name], key), out)
-        state.scratch[k.name] = key
-    state.before = await snapshot(store)
-    state.counts = await store.count_nodes()
-    store.injection_state = state  # type: ignore[attr-defined]
-    yield store
-    reset_extras()
-    await load_sample_into(store)  # leave Neo4j as the other modules expect it
-    await store.close()
+    async with writable_sample_store(request.param, inj_settings, tmp_path_factory, "injection") as store:
+        reset_extras()
+        _FOREIGN.clear()
+        state = State(request.param)
+        for k in KINDS:  # a record of each kind for updates to change, made by the operator
+            key, values, out = clone_input(k.name, HOME_RECORD[k.name], "s")
+            links = {n: ([v] if isinstance(v, str) else list(v)) for n, v in values.items() if n in {r.field for r in k.rels}}
+            props = {n: v for n, v in values.items() if n not in links}
+            await ChangeService(store, OPERATOR, EVERYTHING).apply(Request("create", k.name, key, props, links))
+            add_record(k.name, key, scoped_props_after_create(k.name, HOME_RECORD[k.name], key), out)
+            state.scratch[k.name] = key
+        state.before = await snapshot(store)
+        state.counts = await store.count_nodes()
+        store.injection_state = state  # type: ignore[attr-defined]
+        yield store
+        reset_extras()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from graph_api.ledger.export import export_kinds
 from graph_api.ledger.importer import ImportRefused, apply_plan, import_files, plan_import
 from graph_api.store.base import EVERYTHING, GraphStore
 from tests.backends import load_sample_into
-from tests.conftest import BACKENDS, open_backend
+from tests.conftest import BACKENDS, writable_sample_store
 
 BRANCH = "PO210905001001B1"  # a branch of 乌龙社区 in the sample
 BUILDING = "2109050010010101001"  # 华瑞小区1号楼, units ...01 to ...03
@@ -30,11 +30,8 @@ COMPLEX = "2109050010010101"
 
 @pytest.fixture(scope="module", params=BACKENDS)
 async def ledger_store(request: pytest.FixtureRequest, settings, tmp_path_factory) -> AsyncIterator[GraphStore]:
-    store = await open_backend(request.param, settings, tmp_path_factory.mktemp(f"ledger-{request.param}"))
-    await load_sample_into(store)
-    yield store
-    await load_sample_into(store)  # leave Neo4j as the other modules expect it
-    await store.close()
+    async with writable_sample_store(request.param, settings, tmp_path_factory, "ledger") as store:
+        yield store
 
 
 @pytest.fixture

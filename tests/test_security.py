@@ -20,8 +20,7 @@ from graph_api.domain.access import mask_value
 from graph_api.domain.dataset import read_sample
 from graph_api.domain.model import KINDS
 from graph_api.store.base import EVERYTHING, AuditQuery, GraphStore
-from tests.backends import load_sample_into
-from tests.conftest import BACKENDS, TEST_JWT_SECRET, bearer, open_backend
+from tests.conftest import BACKENDS, TEST_JWT_SECRET, bearer, writable_sample_store
 
 COMMUNITY = "210905001001"  # 乌龙社区
 OTHER_COMMUNITY = "210905002001"
@@ -31,11 +30,8 @@ AREA = "21090500100101"
 
 @pytest.fixture(scope="module", params=BACKENDS)
 async def sec_store(request: pytest.FixtureRequest, settings, tmp_path_factory) -> AsyncIterator[GraphStore]:
-    store = await open_backend(request.param, settings, tmp_path_factory.mktemp(f"security-{request.param}"))
-    await load_sample_into(store)
-    yield store
-    await load_sample_into(store)  # leave Neo4j as the other modules expect it
-    await store.close()
+    async with writable_sample_store(request.param, settings, tmp_path_factory, "security") as store:
+        yield store
 
 
 @pytest.fixture
@@ -76,7 +72,9 @@ async def test_without_a_token_only_health_answers(client) -> None:
         response = await request
         assert response.status_code == 401, response.text
         assert response.headers["www-authenticate"].startswith("Bearer")
-        assert "Bearer" in response.text and "households" not in response.text
+        body = response.json()  # the shape GraphQL clients read: errors, no data
+        assert "data" not in body and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "Bearer" in body["errors"][0]["message"]
     assert (await client.get("/healthz")).status_code == 200
     assert (await client.get("/readyz")).status_code == 200
 
