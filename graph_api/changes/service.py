@@ -94,6 +94,15 @@ class Request:
     links: dict[str, list[str]] = field(default_factory=dict)
 
 
+def merge_into(record: dict[str, Any], props: Mapping[str, Any]) -> None:
+    """``record`` as a write of ``props`` leaves it: ``SET n += props``, where None removes."""
+    for name, value in props.items():
+        if value is None:
+            record.pop(name, None)
+        else:
+            record[name] = value
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -289,11 +298,7 @@ class ChangeService:
         data = plan.data
         after = dict(stored or {})
         for _, _, props in data.nodes:
-            for name, value in props.items():
-                if value is None:
-                    after.pop(name, None)
-                else:
-                    after[name] = value
+            merge_into(after, props)
         if not self._in_scope(after, k, req.key, await self._district_of(k, req)):
             raise ChangeRefused([FieldProblem(next((n for n in SCOPE_KEYS if n in req.props), ""), "FORBIDDEN",
                                               "修改后的记录不在您的范围内", "the record would leave your scope")])
@@ -385,12 +390,7 @@ async def audit_entries(store: GraphStore, data: Any, principal: Principal, oper
             stored[(kind_name, node_id)] = rec
     after: dict[tuple[str, str], dict[str, Any]] = {}
     for kind_name, node_id, props in data.nodes:
-        merged = after.setdefault((kind_name, node_id), dict(stored.get((kind_name, node_id)) or {}))
-        for name, value in props.items():
-            if value is None:
-                merged.pop(name, None)
-            else:
-                merged[name] = value
+        merge_into(after.setdefault((kind_name, node_id), dict(stored.get((kind_name, node_id)) or {})), props)
     now = dt.datetime.now(dt.UTC)
     role = principal.role.value if principal.role else "OPERATOR"
     return [AuditEntry(id=uuid.uuid4().hex, at=now, actor=principal.subject, role=role,
